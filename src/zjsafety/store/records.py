@@ -1,0 +1,158 @@
+"""SQL for import: enterprise lookups, provenance rows, and the upsert of built records."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+from .. import __version__
+
+_CHUNK = 900  # stay under SQLite's variable limit on old builds
+
+
+def _chunks(seq: Sequence, n: int = _CHUNK):
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def find_enterprises_by_uscc(conn: sqlite3.Connection, usccs: Iterable[str]) -> dict[str, tuple]:
+    out = {}
+    keys = list(set(usccs))
+    for part in _chunks(keys):
+        sql = f"SELECT uscc, id, natural_key, county_code FROM enterprise WHERE uscc IN ({','.join('?' * len(part))})"
+        for r in conn.execute(sql, part):
+            out[r[0]] = (r[1], r[2], r[3])
+    return out
+
+
+def find_enterprises_by_name(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, list[tuple]]:
+    out: dict[str, list[tuple]] = {}
+    keys = list(set(names))
+    for part in _chunks(keys):
+        sql = (f"SELECT name_norm, id, natural_key, county_code FROM enterprise "
+               f"WHERE name_norm IN ({','.join('?' * len(part))})")
+        for r in conn.execute(sql, part):
+            out.setdefault(r[0], []).append((r[1], r[2], r[3]))
+    return out
+
+
+def existing_hazard_numbers(conn: sqlite3.Connection, numbers: Iterable[str]) -> set[str]:
+    keys = list(set(numbers))
+    found: set[str] = set()
+    for part in _chunks(keys):
+        found.update(r[0] for r in conn.execute(
+            f"SELECT hazard_no FROM hazard WHERE hazard_no IN ({','.join('?' * len(part))})", part))
+    return found
+
+
+def new_batch(conn: sqlite3.Connection, *, path: str, file_name: str, sha256: str, kind: str,
+              sheet: str | None) -> int:
+    cur = conn.execute(
+        "INSERT INTO import_batch(path, file_name, sha256, kind, sheet, imported_at, rows_read, inserted, "
+        "updated, unchanged, rejected, tool_version) VALUES (?,?,?,?,?,?,0,0,0,0,0,?)",
+        (path, file_name, sha256, kind, sheet, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+         __version__))
+    return cur.lastrowid
+
+
+def finish_batch(conn: sqlite3.Connection, batch_id: int, counts: dict[str, int]) -> None:
+    conn.execute("UPDATE import_batch SET rows_read=?, inserted=?, updated=?, unchanged=?, rejected=? WHERE id=?",
+                 (counts["rows"], counts["inserted"], counts["updated"], counts["unchanged"],
+                  counts["rejected"], batch_id))
+
+
+def row_hash(values: dict[str, Any], sectors: list[str] | None = None) -> str:
+    import hashlib
+    payload = json.dumps([values, sectors or []], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(payload.encode()).hexdigest()
+
+
+def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, list[str], int]],
+           batch_id: int, *, today: str) -> dict[str, int]:
+    """Insert new records, update changed ones, count unchanged ones, by natural key.
+
+    records: (natural_key, values, sectors, src_row). Hazards whose status changes get a
+    hazard_status history row; enterprises get their sector links rewritten."""
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    if not records:
+        return counts
+    keycol = "hazard_no" if table == "hazard" else "natural_key"
+    existing: dict[str, tuple] = {}
+    keys = [r[0] for r in records]
+    for part in _chunks(keys):
+        sql = f"SELECT {q(keycol)}, id, row_hash{', status' if table == 'hazard' else ''} FROM {q(table)} " \
+              f"WHERE {q(keycol)} IN ({','.join('?' * len(part))})"
+        for r in conn.execute(sql, part):
+            existing[r[0]] = tuple(r[1:])
+    cols = list(records[0][1].keys())
+    if table != "hazard":
+        cols_ins = ["natural_key", *cols]
+    else:
+        cols_ins = cols
+    inserts, updates, ent_sectors, status_changes = [], [], [], []
+    for key, values, sectors, src_row in records:
+        h = row_hash(values, sectors)
+        prov = (batch_id, src_row, h)
+        if key not in existing:
+            vals = [values[c] for c in cols]
+            inserts.append(([key] if table != "hazard" else []) + vals + list(prov))
+        else:
+            rid, old_hash, *rest = existing[key]
+            if old_hash == h:
+                counts["unchanged"] += 1
+                continue
+            updates.append([values[c] for c in cols] + list(prov) + [rid])
+            if table == "enterprise":
+                ent_sectors.append((rid, sectors))
+            if table == "hazard" and rest and rest[0] != values["status"]:
+                status_changes.append((rid, values))
+    if inserts:
+        allc = cols_ins + ["batch_id", "src_row", "row_hash"]
+        conn.executemany(f"INSERT INTO {q(table)} ({','.join(map(q, allc))}) VALUES ({','.join('?' * len(allc))})",
+                         inserts)
+        counts["inserted"] = len(inserts)
+    if updates:
+        sets = ",".join(f"{q(c)}=?" for c in cols + ["batch_id", "src_row", "row_hash"])
+        conn.executemany(f"UPDATE {q(table)} SET {sets} WHERE id=?", updates)
+        counts["updated"] = len(updates)
+    new_keys = [r[0] for r in records if r[0] not in existing]
+    if table == "enterprise":
+        by_key = {r[0]: r[2] for r in records}
+        if new_keys:
+            for part in _chunks(new_keys):
+                for rid, nk in conn.execute(
+                        f"SELECT id, natural_key FROM enterprise WHERE natural_key IN ({','.join('?' * len(part))})", part):
+                    ent_sectors.append((rid, by_key[nk]))
+        if ent_sectors:
+            conn.executemany("DELETE FROM enterprise_sector WHERE enterprise_id=?", [(e,) for e, _ in ent_sectors])
+            conn.executemany("INSERT OR IGNORE INTO enterprise_sector(enterprise_id, sector) VALUES (?,?)",
+                             [(e, s) for e, ss in ent_sectors for s in ss])
+    if table == "hazard":
+        by_key = {r[0]: r[1] for r in records}
+        hist = [(rid, v["status"], v["rectified_on"], v["closed_on"], today, batch_id) for rid, v in status_changes]
+        if new_keys:
+            for part in _chunks(new_keys):
+                for rid, hno in conn.execute(
+                        f"SELECT id, hazard_no FROM hazard WHERE hazard_no IN ({','.join('?' * len(part))})", part):
+                    v = by_key[hno]
+                    hist.append((rid, v["status"], v["rectified_on"], v["closed_on"], v["found_on"] or today,
+                                 batch_id))
+        if hist:
+            conn.executemany("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, "
+                             "batch_id) VALUES (?,?,?,?,?,?)", hist)
+    return counts
+
+
+def import_history(conn: sqlite3.Connection) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT * FROM import_batch ORDER BY id")]
+
+
+def table_counts(conn: sqlite3.Connection, tables: Iterable[str]) -> dict[str, int]:
+    return {t: conn.execute(f"SELECT COUNT(*) FROM {q(t)}").fetchone()[0] for t in tables}

@@ -1,0 +1,132 @@
+"""The database schema as an ordered list of migrations.
+
+A database records its version in `meta`; opening it applies the missing steps in one
+transaction each, so a user's database from an older zjsafety upgrades in place.
+Never edit a released step: add a new one.
+"""
+
+# Columns every imported record carries: where it came from, and a hash of its content
+# so a re-import can tell unchanged rows from changed ones without comparing fields.
+_PROV = "batch_id INTEGER REFERENCES import_batch(id), src_row INTEGER, row_hash TEXT"
+
+M1 = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE import_batch (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
+    kind TEXT NOT NULL, sheet TEXT, imported_at TEXT NOT NULL, rows_read INTEGER NOT NULL,
+    inserted INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL,
+    rejected INTEGER NOT NULL, tool_version TEXT
+);
+CREATE TABLE jurisdiction (
+    code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL, parent_code TEXT,
+    retired_in INTEGER, successors TEXT
+);
+CREATE TABLE sector (
+    name TEXT PRIMARY KEY, grp TEXT NOT NULL, lead_department TEXT, high_volume INTEGER NOT NULL
+);
+CREATE TABLE enterprise (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, uscc TEXT UNIQUE, org_code TEXT,
+    reg_no TEXT, name TEXT NOT NULL, name_norm TEXT NOT NULL, county_code TEXT REFERENCES jurisdiction(code),
+    township TEXT, industry_code TEXT, above_scale INTEGER, status TEXT, closed_on TEXT,
+    address TEXT, contact TEXT, phone TEXT, {_PROV}
+);
+CREATE TABLE enterprise_sector (
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id) ON DELETE CASCADE,
+    sector TEXT NOT NULL REFERENCES sector(name), PRIMARY KEY (enterprise_id, sector)
+);
+CREATE TABLE screening (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), county_code TEXT, sector TEXT,
+    screened_on TEXT NOT NULL, campaign TEXT, major_hazard_campaign INTEGER, screener TEXT,
+    hazards_found INTEGER, result TEXT, matched_by TEXT, {_PROV}
+);
+CREATE TABLE hazard (
+    id INTEGER PRIMARY KEY, hazard_no TEXT NOT NULL UNIQUE,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), county_code TEXT, sector TEXT,
+    found_on TEXT NOT NULL, description TEXT NOT NULL, hazard_type TEXT, is_major INTEGER NOT NULL,
+    source TEXT, status TEXT NOT NULL, deadline TEXT, rectified_on TEXT, closed_on TEXT,
+    matched_by TEXT, {_PROV}
+);
+"""
+
+M2 = f"""
+ALTER TABLE hazard ADD COLUMN listed INTEGER;
+ALTER TABLE hazard ADD COLUMN listing_level TEXT;
+ALTER TABLE hazard ADD COLUMN listed_on TEXT;
+ALTER TABLE hazard ADD COLUMN report_dept INTEGER;
+ALTER TABLE hazard ADD COLUMN report_workers INTEGER;
+CREATE TABLE hazard_status (
+    id INTEGER PRIMARY KEY, hazard_id INTEGER NOT NULL REFERENCES hazard(id) ON DELETE CASCADE,
+    status TEXT NOT NULL, rectified_on TEXT, closed_on TEXT, recorded_at TEXT NOT NULL,
+    batch_id INTEGER REFERENCES import_batch(id)
+);
+CREATE TABLE major_hazard_register (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, hazard_no TEXT NOT NULL,
+    register_no TEXT, registered_on TEXT, county_code TEXT, enterprise_id INTEGER REFERENCES enterprise(id),
+    description TEXT, {_PROV}
+);
+CREATE TABLE major_risk (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, risk_no TEXT,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), county_code TEXT, sector TEXT,
+    risk_name TEXT NOT NULL, risk_kind TEXT, risk_level TEXT, identified_on TEXT, registered INTEGER,
+    registered_on TEXT, grid TEXT, responsible_gov TEXT, responsible_dept TEXT, matched_by TEXT, {_PROV}
+);
+CREATE TABLE inspection (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), county_code TEXT, inspected_on TEXT NOT NULL,
+    level TEXT NOT NULL, department TEXT, inspectors TEXT, result TEXT, hazards_found INTEGER,
+    draw_ref TEXT, matched_by TEXT, {_PROV}
+);
+CREATE TABLE penalty (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, case_no TEXT,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), county_code TEXT, decided_on TEXT NOT NULL,
+    accident_related INTEGER, amount REAL, department TEXT, violation TEXT, matched_by TEXT, {_PROV}
+);
+CREATE TABLE accident_stat (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, county_code TEXT NOT NULL, year INTEGER NOT NULL,
+    accidents INTEGER, deaths INTEGER, gdp REAL, {_PROV}
+);
+CREATE TABLE above_scale_list (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, uscc TEXT, name TEXT NOT NULL,
+    name_norm TEXT NOT NULL, county_code TEXT, list_year INTEGER, revenue REAL, {_PROV}
+);
+CREATE TABLE inspector (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, badge_no TEXT, name TEXT NOT NULL,
+    county_code TEXT, unit TEXT, level TEXT, residence_township TEXT, certified_sectors TEXT,
+    phone TEXT, id_no TEXT, conflicts TEXT, {_PROV}
+);
+CREATE TABLE plan_task (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, task_code TEXT, title TEXT NOT NULL,
+    clause TEXT, county_code TEXT, deadline TEXT, completed_on TEXT, status TEXT, responsible TEXT, {_PROV}
+);
+"""
+
+M3 = """
+CREATE TABLE sample_draw (
+    id INTEGER PRIMARY KEY, level TEXT NOT NULL, scope TEXT NOT NULL, year INTEGER NOT NULL,
+    seed TEXT NOT NULL, params_json TEXT NOT NULL, frame_size INTEGER NOT NULL, frame_sha256 TEXT NOT NULL,
+    frame_json TEXT NOT NULL, quota INTEGER NOT NULL, result_json TEXT NOT NULL, previous_hash TEXT,
+    hash TEXT NOT NULL, reason TEXT, supersedes INTEGER REFERENCES sample_draw(id), created_at TEXT NOT NULL
+);
+CREATE TRIGGER sample_draw_no_update BEFORE UPDATE ON sample_draw
+BEGIN SELECT RAISE(ABORT, 'sample_draw is append-only'); END;
+CREATE TRIGGER sample_draw_no_delete BEFORE DELETE ON sample_draw
+BEGIN SELECT RAISE(ABORT, 'sample_draw is append-only'); END;
+CREATE INDEX ix_enterprise_county ON enterprise(county_code);
+CREATE INDEX ix_enterprise_name ON enterprise(name_norm);
+CREATE INDEX ix_enterprise_org ON enterprise(org_code);
+CREATE INDEX ix_es_sector ON enterprise_sector(sector, enterprise_id);
+CREATE INDEX ix_screening_ent ON screening(enterprise_id, screened_on);
+CREATE INDEX ix_hazard_ent ON hazard(enterprise_id);
+CREATE INDEX ix_hazard_county ON hazard(county_code, is_major);
+CREATE INDEX ix_hazard_status_h ON hazard_status(hazard_id);
+CREATE INDEX ix_register_hno ON major_hazard_register(hazard_no);
+CREATE INDEX ix_risk_ent ON major_risk(enterprise_id);
+CREATE INDEX ix_inspection_ent ON inspection(enterprise_id, inspected_on);
+CREATE INDEX ix_inspection_level ON inspection(level, inspected_on);
+CREATE INDEX ix_penalty_county ON penalty(county_code, decided_on);
+CREATE INDEX ix_above_scale_uscc ON above_scale_list(uscc);
+"""
+
+MIGRATIONS: list[str] = [M1, M2, M3]
+LATEST = len(MIGRATIONS)
