@@ -45,11 +45,16 @@ def migrate(conn: sqlite3.Connection, target: int = schema.LATEST) -> int:
             f"数据库结构版本为 {current}，高于本程序支持的 {schema.LATEST}，请升级 zjsafety。")
     for version in range(current + 1, target + 1):
         script = schema.MIGRATIONS[version - 1]
-        # executescript commits first; wrap the step so a failure leaves the old version intact
-        conn.executescript("BEGIN;\n" + script + f"""
-            INSERT INTO meta(key, value) VALUES ('schema_version', '{version}')
-            ON CONFLICT(key) DO UPDATE SET value = excluded.value;
-            COMMIT;""")
+        # one transaction per step, so a failure leaves the database at the previous version
+        try:
+            conn.executescript("BEGIN;\n" + script + f"""
+                INSERT INTO meta(key, value) VALUES ('schema_version', '{version}')
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+                COMMIT;""")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     if current < target:
         _load_reference(conn)
     return target

@@ -1,0 +1,7 @@
+"""Command groups; each module adds its commands to the Typer app."""
+
+
+def register_all(app) -> None:
+    from . import demo_cmd, import_cmd
+    import_cmd.register(app)
+    demo_cmd.register(app)

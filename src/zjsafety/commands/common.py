@@ -1,0 +1,55 @@
+"""What every command shares: global state, the error guard, common options."""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..console import error_panel
+from ..errors import ZjError
+
+
+class State:
+    db: "Path | None" = None
+    debug: bool = False
+
+
+state = State()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚本使用）。")]
+
+
+def guarded(fn):
+    """Turn a ZjError into a Chinese panel and its exit code; no traceback unless --debug."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except ZjError as exc:
+            if state.debug:
+                traceback.print_exc()
+            error_panel(exc.message, exc.hint)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            error_panel("已中断，数据库未作改动。")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug, not bad input: say so, still without locals
+            if state.debug:
+                traceback.print_exc()
+            error_panel(f"内部错误：{type(exc).__name__}: {exc}",
+                        "这是 zjsafety 的问题，不是您的数据的问题。加 --debug 可查看详细信息。", title="内部错误")
+            raise typer.Exit(4) from None
+    return wrapper
+
+
+
+def connect():
+    """The database named by --db / $ZJSAFETY_DB / ./zjsafety.db, created or upgraded."""
+    from ..store import connect as _connect
+    return _connect(state.db)

@@ -1,0 +1,83 @@
+"""Rendering for the terminal: rich tables and panels. Chinese text, stderr for problems."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+def error_panel(message: str, hint: str | None = None, title: str = "错误") -> None:
+    body = Text(message, overflow="fold")
+    if hint:
+        body.append("\n" + hint, style="dim")
+    err.print(Panel(body, title=title, border_style="red", expand=False))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
+    from .refdata import kinds
+    labels = {k: v["label"] for k, v in kinds().items()}
+    t = Table(title="导入结果", show_lines=False)
+    for col in ("文件", "工作表", "台账类型", "数据行", "新增", "更新", "未变", "拒收", "跳过"):
+        t.add_column(col, justify="right" if col in ("数据行", "新增", "更新", "未变", "拒收", "跳过") else "left")
+    for f in result.files:
+        name = f.path.replace("\\", "/").rsplit("/", 1)[-1]
+        t.add_row(name, f.sheet or "", labels.get(f.kind, "—") if f.kind else "—", str(f.rows), str(f.inserted),
+                  str(f.updated), str(f.unchanged), f"[red]{f.rejected}[/red]" if f.rejected else "0",
+                  str(f.skipped))
+    out.print(t)
+    findings = [(f, x) for f in result.files for x in f.findings]
+    if findings:
+        by_type = Counter(x.type for _, x in findings)
+        ft = Table(title=f"发现的问题（共 {len(findings)} 条，每类最多显示 {per_type} 条）")
+        ft.add_column("位置", overflow="fold", max_width=34)
+        ft.add_column("值", overflow="fold", max_width=20)
+        ft.add_column("问题", overflow="fold")
+        shown = 0
+        order = sorted(by_type, key=lambda t: (not any(x.severity == "error" for _, x in findings if x.type == t),
+                                               -by_type[t]))
+        for typ in order:
+            group = [(f, x) for f, x in findings if x.type == typ][:per_type]
+            for f, x in group:
+                if shown >= cap:
+                    break
+                style = "red" if x.severity == "error" else "yellow"
+                ft.add_row(_where(f, x), (x.value or "")[:40], f"[{style}]{x.message}[/{style}]")
+                shown += 1
+            if by_type[typ] > len(group):
+                ft.add_row("", "", f"[dim]…… {typ} 另有 {by_type[typ] - len(group)} 条[/dim]")
+        out.print(ft)
+        if len(findings) > shown:
+            out.print(f"[dim]完整清单：加 --json，或 --errors-to 文件夹 生成标注了错误的工作簿退回修改。[/dim]")
+    tot = result.totals
+    state = ("（试运行，未写入数据库）" if result.dry_run else
+             "（--strict：有被拒收的行，全部未写入）" if result.strict and not result.committed else "")
+    out.print(f"合计：数据行 {tot['rows']}，新增 {tot['inserted']}，更新 {tot['updated']}，"
+              f"未变 {tot['unchanged']}，拒收 {tot['rejected']}{state}")
+
+
+def _where(f, x) -> str:
+    name = f.path.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0]
+    loc = name if (x.sheet in (None, stem)) else f"{name}[{x.sheet}]"
+    if x.row:
+        loc += f" 第{x.row}行"
+    if x.column:
+        loc += f" {x.column}列"
+    if x.header:
+        loc += f"（{x.header}）"
+    return loc

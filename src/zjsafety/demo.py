@@ -1,0 +1,306 @@
+"""A demo county submission in the messy layouts townships really send, and a run of every
+stage on it. The data are invented but valid: USCCs carry correct check characters."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment  # noqa: F401  (kept for symmetry with errorbook)
+from openpyxl.styles import Alignment, Font
+
+from .normalize import USCC_ALPHABET, org_code_check_char, uscc_check_char
+
+COUNTY = "330106"
+TOWNS = ["三墩镇", "蒋村街道", "留下街道", "转塘街道", "双浦镇", "文新街道", "古荡街道"]
+SECTOR_SPELLINGS = {
+    "工矿商贸": ["工矿商贸", "工贸", "商贸"],
+    "建设施工": ["建筑施工", "建设施工"],
+    "道路交通": ["道路运输", "道路交通"],
+    "渔业船舶": ["渔业船舶"],
+    "危险化学品": ["危化品", "危险化学品"],
+    "消防": ["消防"],
+    "特种设备": ["特种设备"],
+    "城市运行": ["城镇燃气"],
+}
+WORDS = ["恒达", "瑞丰", "新安", "永兴", "宏远", "金桥", "华盛", "东方", "天成", "立信", "明珠", "之江", "钱塘",
+         "西溪", "龙井", "紫金", "文三", "求是", "留和", "转塘"]
+TRADES = {"工矿商贸": ["机械制造", "纺织", "五金", "商贸", "食品"], "建设施工": ["建设工程", "建筑"],
+          "道路交通": ["运输", "物流"], "渔业船舶": ["水产"], "危险化学品": ["化工", "石化"],
+          "消防": ["酒店", "商场"], "特种设备": ["电梯工程"], "城市运行": ["燃气"]}
+
+
+def make_uscc(rng: random.Random, region: str = COUNTY) -> str:
+    body = "".join(rng.choice("0123456789") for _ in range(8))
+    org = body + org_code_check_char(body)
+    first17 = "91" + region + org
+    return first17 + uscc_check_char(first17)
+
+
+def _enterprises(rng: random.Random, n: int = 80) -> list[dict]:
+    out = []
+    sectors = list(SECTOR_SPELLINGS)
+    weights = [30, 12, 8, 3, 8, 8, 5, 3]
+    used = set()
+    for i in range(n):
+        s = rng.choices(sectors, weights)[0]
+        while True:
+            nm = f"杭州{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(TRADES[s])}有限公司"
+            if nm not in used:
+                used.add(nm)
+                break
+        secs = [s]
+        if s == "工矿商贸" and rng.random() < 0.15:
+            secs.append("危险化学品")  # a chemical plant is both
+        out.append(dict(name=nm, uscc=make_uscc(rng), town=rng.choice(TOWNS), sectors=secs,
+                        above=rng.random() < 0.35, closed=(i == 7), phone=f"1380571{rng.randrange(10000):04d}"))
+    return out
+
+
+def _xlsx(path: Path, title: str, headers: list, rows: list[list], *, two_row: dict | None = None,
+          totals: list | None = None, date_cols: tuple[int, ...] = ()) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([title])
+    ws.append([f"填报单位：西湖区应急管理局（盖章）", None, None, f"填报日期：2019年1月10日"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(4, len(headers)))
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    if two_row:  # {group label: (first col index, [child labels])}
+        top = list(headers)
+        sub = [None] * len(headers)
+        for group, (c0, children) in two_row.items():
+            for k, ch in enumerate(children):
+                top[c0 + k] = group if k == 0 else None
+                sub[c0 + k] = ch
+        ws.append(top)
+        ws.append(sub)
+        for c in range(len(headers)):
+            if sub[c] is None:
+                ws.merge_cells(start_row=3, start_column=c + 1, end_row=4, end_column=c + 1)
+        for group, (c0, children) in two_row.items():
+            ws.merge_cells(start_row=3, start_column=c0 + 1, end_row=3, end_column=c0 + len(children))
+    else:
+        ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    if totals:
+        ws.append(totals)
+    for c in date_cols:
+        for cell in ws.iter_cols(min_col=c + 1, max_col=c + 1, min_row=3):
+            for x in cell:
+                if isinstance(x.value, date):
+                    x.number_format = "yyyy-mm-dd"
+    wb.save(path)
+
+
+def write_demo_ledgers(folder: Path, seed: int = 2018) -> dict[str, Path]:
+    """Write the demo county's ledgers into folder/台账; returns kind -> path."""
+    rng = random.Random(seed)
+    d = folder / "台账"
+    d.mkdir(parents=True, exist_ok=True)
+    ents = _enterprises(rng)
+    files: dict[str, Path] = {}
+
+    # 企业基本信息台账: title lines, loose sector spellings, a 是/否 and √ mix, one bad USCC
+    rows = []
+    for i, e in enumerate(ents, 1):
+        uscc = e["uscc"]
+        if i == 12:
+            uscc = uscc[:-1] + ("0" if uscc[-1] != "0" else "1")  # a typo in the check character
+        sec = "、".join(rng.choice(SECTOR_SPELLINGS[s]) for s in e["sectors"])
+        rows.append([i, e["name"], uscc, "西湖区", e["town"], sec, ("是" if e["above"] else "否") if i % 5 else
+                     ("√" if e["above"] else ""), "关闭" if e["closed"] else "在营", e["phone"]])
+    files["enterprise"] = d / "西湖区企业基本信息台账.xlsx"
+    _xlsx(files["enterprise"], "西湖区企业基本信息台账",
+          ["序号", "企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域", "是否规上", "经营状态",
+           "联系电话"], rows)
+
+    # 规上企业名录 from the statistics bureau: one above-scale firm missing from the ledger
+    above = [e for e in ents if e["above"]]
+    extra_uscc = make_uscc(rng)
+    rows = [[i, e["name"], e["uscc"], 2018, round(rng.uniform(2000, 90000), 1)] for i, e in enumerate(above, 1)]
+    rows.append([len(rows) + 1, "杭州之江精密机械有限公司", extra_uscc, 2018, 5230.0])
+    files["above_scale_list"] = d / "2018年规上企业名录.xlsx"
+    _xlsx(files["above_scale_list"], "2018年西湖区规上工业企业名录",
+          ["序号", "企业名称", "统一社会信用代码", "年度", "主营业务收入（万元）"], rows)
+
+    # 排查记录: CSV in GBK, as WPS saves it; most but not all enterprises screened
+    start = date(2017, 7, 1)
+    screened = [e for e in ents if rng.random() < 0.88]
+    files["screening"] = d / "大检查排查记录.csv"
+    with open(files["screening"], "w", encoding="gbk", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["企业名称", "统一社会信用代码", "行业领域", "排查日期", "排查类型", "是否重大隐患专项排查", "排查人员"])
+        for e in screened:
+            day = start + timedelta(days=rng.randrange(0, 540))
+            fmt = rng.choice(["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"])
+            w.writerow([e["name"], e["uscc"], e["sectors"][0], day.strftime(fmt).replace(".0", "."),
+                        "安全生产大检查", "是" if rng.random() < 0.3 else "否", rng.choice(["王强", "李敏", "陈杰"])])
+
+    # 隐患排查治理台账: two header rows under merged groups, mixed date forms, a 合计 row
+    hz_rows, majors = [], []
+    n = 0
+    descr = ["消防通道堵塞", "配电箱未接地", "危化品储存超量", "安全出口锁闭", "未设置安全警示标志", "脚手架未设连墙件",
+             "叉车司机无证上岗", "燃气管道腐蚀", "电梯维保记录缺失", "车辆超载运输"]
+    for e in screened:
+        for _ in range(rng.randrange(0, 4)):
+            n += 1
+            found = start + timedelta(days=rng.randrange(0, 540))
+            major = rng.random() < 0.08
+            status = rng.choice(["已整改", "已整改", "整改中", "未整改", "已验收销号"])
+            rect = found + timedelta(days=rng.randrange(5, 60)) if status in ("已整改", "已验收销号") else None
+            deadline = found + timedelta(days=30) if (not major or n % 7) else None
+            hno = f"XH{found.year}{n:04d}"
+            row = [n, hno, e["name"], e["uscc"], e["sectors"][0], found if n % 3 else found.strftime("%Y.%m.%d"),
+                   rng.choice(descr), "重大" if major else "一般", status, deadline, rect,
+                   ("是" if rng.random() < 0.7 else "否") if major else None,
+                   ("是" if rng.random() < 0.6 else "否") if major else None,
+                   "是" if major and rng.random() < 0.8 else ("否" if major else None)]
+            if major:
+                majors.append((hno, e, found))
+            hz_rows.append(row)
+    hz_rows[5][10] = hz_rows[5][5] - timedelta(days=3) if isinstance(hz_rows[5][5], date) else "2017.01.01"
+    files["hazard"] = d / "隐患排查治理台账.xlsx"
+    _xlsx(files["hazard"], "西湖区隐患排查治理台账",
+          ["序号", "隐患编号", "企业名称", "统一社会信用代码", "行业领域", "发现日期", "隐患描述", "隐患级别", "整改情况",
+           "整改期限", "整改完成日期", "双报告", None, "是否挂牌督办"], hz_rows,
+          two_row={"双报告": (11, ["向监管部门报告", "向职代会报告"])},
+          totals=["合计", None, None, None, None, None, f"{len(hz_rows)}项"], date_cols=(5, 9, 10))
+
+    # 重大事故隐患登记: most, not all, major hazards registered
+    reg = [[i, f"ZD-{hno}", hno, e["name"], found + timedelta(days=3)]
+           for i, (hno, e, found) in enumerate(majors, 1) if i % 4]
+    files["major_hazard_register"] = d / "重大事故隐患登记表.xlsx"
+    _xlsx(files["major_hazard_register"], "重大事故隐患登记表", ["序号", "登记编号", "隐患编号", "企业名称", "登记日期"],
+          reg, date_cols=(4,))
+
+    # 重大危险源
+    chem = [e for e in ents if "危险化学品" in e["sectors"] or "城市运行" in e["sectors"]][:8]
+    rows = [[i, f"WXY-{i:03d}", e["name"], e["uscc"], rng.choice(["液氨储罐区", "甲醇储罐", "液化石油气储配站"]),
+             "重大危险源", rng.choice(["一级", "二级", "三级"]), "是" if i % 5 else "否",
+             f"{e['town']}第{i}网格" if i % 3 else None, "西湖区人民政府" if i % 3 else None, "区应急管理局"]
+            for i, e in enumerate(chem, 1)]
+    files["major_risk"] = d / "重大危险源清单.xlsx"
+    _xlsx(files["major_risk"], "重大危险源清单",
+          ["序号", "危险源编号", "企业名称", "统一社会信用代码", "危险源名称", "类别", "危险源等级", "是否登记", "所属网格",
+           "属地责任政府", "监管部门"], rows)
+
+    # 督查记录: county, city and province inspections in 2018 and 2019
+    rows = []
+    for year, share in ((2018, 0.34), (2019, 0.27)):
+        for e in ents:
+            if rng.random() < share:
+                rows.append([e["name"], e["uscc"], date(year, rng.randrange(1, 13), rng.randrange(1, 28)), "县级",
+                             "西湖区应急管理局", rng.choice(["王强、李敏", "陈杰、赵磊"]), "已督查"])
+            if rng.random() < 0.11:
+                rows.append([e["name"], e["uscc"], date(year, rng.randrange(1, 13), rng.randrange(1, 28)), "市级",
+                             "杭州市应急管理局", "周涛、吴芳", "已督查"])
+            if rng.random() < 0.05:
+                rows.append([e["name"], e["uscc"], date(year, rng.randrange(1, 13), rng.randrange(1, 28)), "省级",
+                             "省安监局", "孙伟、郑丽", "已督查"])
+    files["inspection"] = d / "督查记录.xlsx"
+    _xlsx(files["inspection"], "督查记录", ["企业名称", "统一社会信用代码", "督查日期", "督查层级", "督查部门", "检查人员",
+                                          "督查结果"], rows, date_cols=(2,))
+
+    # 行政处罚: UTF-8 with BOM, as Excel's "CSV UTF-8" writes it
+    files["penalty"] = d / "行政处罚台账.csv"
+    with open(files["penalty"], "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["处罚决定书文号", "被处罚单位", "统一社会信用代码", "处罚日期", "案件来源", "罚款金额（元）"])
+        k = 0
+        for year, n_acc, n_non in ((2016, 6, 10), (2017, 6, 13), (2018, 5, 16), (2019, 4, 19)):
+            for j in range(n_acc + n_non):
+                k += 1
+                e = rng.choice(ents)
+                w.writerow([f"杭西应急罚〔{year}〕{k}号", e["name"], e["uscc"],
+                            date(year, rng.randrange(1, 13), rng.randrange(1, 28)).isoformat(),
+                            "事故调查" if j < n_acc else "日常执法检查", rng.choice([5000, 10000, 20000, 30000])])
+
+    # 事故统计 with GDP (亿元)
+    rows = [["西湖区", 2016, 52, 20, 1010.2], ["西湖区", 2017, 47, 18, 1106.5], ["西湖区", 2018, 40, 15, 1229.0],
+            ["西湖区", 2019, 36, 12, 1330.8]]
+    files["accident_stat"] = d / "生产安全事故统计.xlsx"
+    _xlsx(files["accident_stat"], "生产安全事故统计", ["区县", "年份", "事故起数", "死亡人数", "GDP（亿元）"], rows)
+
+    # 执法人员名录
+    people = ["王强", "李敏", "陈杰", "赵磊", "周涛", "吴芳", "孙伟", "郑丽", "钱多", "冯雪", "褚明", "卫东"]
+    rows = []
+    for i, p in enumerate(people, 1):
+        conflicts = ents[i]["uscc"] if i in (2, 5) else None
+        rows.append([p, f"ZJ3301{i:05d}", "西湖区应急管理局", rng.choice(TOWNS),
+                     "、".join(rng.sample(["工矿商贸", "危险化学品", "建设施工", "消防"], 2)), f"1390571{i:04d}",
+                     f"33010619800101{i:03d}{i % 10}", conflicts])
+    files["inspector"] = d / "执法人员名录.xlsx"
+    _xlsx(files["inspector"], "执法人员名录",
+          ["姓名", "执法证号", "所属单位", "居住乡镇", "执法领域", "联系电话", "身份证号", "回避企业"], rows)
+
+    # 工作任务台账: the plan's dated tasks as the county tracks them
+    rows = [["M02", "建立健全重大风险隐患排查日志制度", "四(三)1", date(2017, 12, 31), date(2017, 12, 20), "已完成"],
+            ["M03", "建立健全重大安全隐患报告制度", "四(三)1", date(2017, 12, 31), date(2018, 1, 15), "已完成"],
+            ["M04", "建立健全隐患有奖举报制度", "四(三)1", date(2017, 12, 31), None, "推进中"],
+            ["M06", "制定四个行业领域风险分级管控和隐患排查治理制度规范", "四(二)1", date(2018, 6, 30), date(2018, 6, 28), "已完成"],
+            ["M07", "建立与企业隐患排查治理系统联网的信息平台", "四(二)1", date(2018, 12, 31), None, "推进中"]]
+    files["plan_task"] = d / "三年行动工作任务台账.xlsx"
+    _xlsx(files["plan_task"], "三年行动工作任务台账", ["任务编号", "任务名称", "依据条款", "完成时限", "完成日期", "完成情况"],
+          rows, date_cols=(3, 4))
+    return files
+
+
+def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
+    """Write the demo ledgers, then import (and run every later stage that exists)."""
+    from .importers.pipeline import import_files
+    from .store import connect
+
+    say = echo or (lambda s: None)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = write_demo_ledgers(folder)
+    say(f"已生成演示台账 {len(files)} 份：{folder / '台账'}")
+    db = folder / "demo.db"
+    if db.exists():
+        db.unlink()
+    conn = connect(db)
+    summary: dict = {"folder": str(folder), "db": str(db), "ledgers": {k: str(v) for k, v in files.items()}}
+    try:
+        res = import_files(conn, [folder / "台账"], county="330106")
+        t = res.totals
+        summary["import"] = t
+        say(f"导入：数据行 {t['rows']}，新增 {t['inserted']}，拒收 {t['rejected']}（演示台账中故意留有错误，"
+            f"见 zjsafety import {folder / '台账'} --dry-run）")
+        from .importers.errorbook import write_error_books
+        books = write_error_books(res, folder / "退回修改")
+        summary["error_books"] = [str(p) for p in books]
+        if books:
+            say(f"错误标注工作簿：{folder / '退回修改'}")
+        for stage in _later_stages():
+            summary.update(stage(conn, folder, say))
+    finally:
+        conn.close()
+    say(f"数据库：{db}")
+    return summary
+
+
+def _later_stages():
+    """Stages added by later modules (audit, sample, report), each (conn, folder, say) -> dict."""
+    stages = []
+    try:
+        from .audit import demo_stage as audit_stage
+        stages.append(audit_stage)
+    except ImportError:
+        pass
+    try:
+        from .sample import demo_stage as sample_stage
+        stages.append(sample_stage)
+    except ImportError:
+        pass
+    try:
+        from .report import demo_stage as report_stage
+        stages.append(report_stage)
+    except ImportError:
+        pass
+    return stages

@@ -1,0 +1,1 @@
+"""Reading county ledgers: files -> sheets -> recognised kind -> validated records."""

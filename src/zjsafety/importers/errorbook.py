@@ -1,0 +1,93 @@
+"""The clerk's own workbook handed back: bad cells filled red with a Chinese comment, and a
+summary sheet listing every finding, so the township can fix it and send it again.
+
+An .xlsx is copied with openpyxl so its layout survives; .xls, .ods and .csv cannot be
+written back in place, so their values are copied into a new .xlsx with the same marks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import column_index_from_string
+
+from ..errors import UsageError
+from ..findings import Finding
+from .reader import open_ledger
+
+RED = PatternFill("solid", fgColor="FFC7CE")
+YELLOW = PatternFill("solid", fgColor="FFEB9C")
+SUMMARY = "错误汇总"
+
+
+def safe_text(v: object) -> object:
+    """Ledger text is untrusted: never let it become a formula in a workbook we write."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v if v[:1] in ("=", "+", "@") else " " + v
+    return v
+
+
+def write_error_books(result, folder: Path) -> list[Path]:
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for sr in result.files:
+        for f in sr.findings:
+            by_file[sr.path].append(f)
+    if not by_file:
+        return []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"无法创建文件夹“{folder}”：{exc}") from None
+    return [_write_one(Path(p), fs, folder) for p, fs in by_file.items()]
+
+
+def _write_one(src: Path, findings: list[Finding], folder: Path) -> Path:
+    dst = folder / f"{src.stem}.错误标注.xlsx"
+    wb = None
+    if src.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            wb = load_workbook(src)
+        except Exception:
+            wb = None
+    if wb is None:
+        wb = _copy_values(src)
+    notes: dict[tuple[str, int, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet and f.row and f.column:
+            notes[(f.sheet, f.row, f.column)].append(f)
+    for (sheet, row, col), fs in notes.items():
+        if sheet not in wb.sheetnames:
+            continue
+        cell = wb[sheet].cell(row=row, column=column_index_from_string(col))
+        err = any(f.severity == "error" for f in fs)
+        cell.fill = RED if err else YELLOW
+        cell.comment = Comment("\n".join(f.message for f in fs), "zjsafety", width=300, height=120)
+    if SUMMARY in wb.sheetnames:
+        del wb[SUMMARY]
+    ws = wb.create_sheet(SUMMARY, 0)
+    ws.append(["工作表", "行", "列", "表头", "原值", "问题类型", "说明", "处理"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for f in sorted(findings, key=lambda f: (f.sheet or "", f.row or 0, f.column or "")):
+        ws.append([f.sheet, f.row, f.column, safe_text(f.header), safe_text(f.value), f.type, f.message,
+                   "该行未导入" if f.severity == "error" and f.row else ("已导入，请核对" if f.row else "")])
+    for col, width in zip("ABCDEFGH", (16, 8, 6, 18, 24, 22, 60, 14)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    wb.active = 0
+    wb.save(dst)
+    return dst
+
+
+def _copy_values(src: Path) -> Workbook:
+    led = open_ledger(src, include_hidden=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sh in led.sheets:
+        ws = wb.create_sheet(sh.name[:31])
+        for row in sh.rows():
+            ws.append([safe_text(v) if v != "" else None for v in row])
+    return wb

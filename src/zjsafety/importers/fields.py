@@ -1,0 +1,157 @@
+"""Pydantic field types for ledger cells: each wraps a normaliser from zjsafety.normalize
+and turns its CellError into a pydantic error carrying the same slug and Chinese message."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Callable
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from .. import divisions
+from ..normalize import (CellError, clean_text, fold, parse_bool, parse_date, parse_int,
+                         parse_number, parse_org_code, parse_sectors, parse_uscc, norm_code)
+
+
+def _wrap(fn: Callable[[Any], Any]) -> BeforeValidator:
+    def inner(v: Any) -> Any:
+        try:
+            return fn(v)
+        except CellError as e:
+            raise PydanticCustomError(e.slug, e.message) from None
+    return BeforeValidator(inner)
+
+
+def _choice(name: str, table: list[tuple[tuple[str, ...], Any]], hint: str) -> Callable[[Any], Any]:
+    """Map free text to a value by keywords, first match wins; blank -> None."""
+    def parse(v: Any) -> Any:
+        s = clean_text(v)
+        if s is None:
+            return None
+        key = fold(s)
+        for words, out in table:
+            if any(w in key for w in words):
+                return out
+        raise CellError(f"bad_{name}", f"“{s}”无法识别，应为：{hint}")
+    return parse
+
+
+_HAZARD_STATUS = [
+    (("销号", "验收"), "已销号"),
+    (("未整改", "待整改", "尚未", "未完成"), "未整改"),
+    (("整改中", "正在整改", "限期整改", "治理中", "部分整改", "整改期内"), "整改中"),
+    (("已整改", "整改完成", "完成整改", "已完成", "已治理", "已落实"), "已整改"),
+]
+HAZARD_STATUSES = ["未整改", "整改中", "已整改", "已销号"]
+
+
+def parse_hazard_status(v: Any) -> str | None:
+    s = clean_text(v)
+    if s is None:
+        return None
+    try:  # 是否整改: 是/否
+        b = parse_bool(s)
+        return "已整改" if b else "未整改"
+    except CellError:
+        pass
+    return _choice("status", _HAZARD_STATUS, "、".join(HAZARD_STATUSES))(s)
+
+
+def parse_major(v: Any) -> bool | None:
+    s = clean_text(v)
+    if s is None:
+        return None
+    key = fold(s)
+    if "重大" in key:
+        return True
+    if any(w in key for w in ("一般", "较大", "较小", "轻微")):
+        return False
+    try:  # 是否重大隐患: 是/否
+        return parse_bool(s)
+    except CellError:
+        raise CellError("bad_hazard_level", f"隐患级别“{s}”无法识别，应为“重大”或“一般”") from None
+
+
+_LEVELS = [(("省",), "province"), (("市",), "city"), (("县", "区", "乡", "镇", "街道"), "county")]
+LEVEL_LABEL = {"county": "县级", "city": "市级", "province": "省级"}
+
+
+def parse_level(v: Any) -> str | None:
+    s = clean_text(v)
+    if s is None:
+        return None
+    if s.lower() in LEVEL_LABEL:
+        return s.lower()
+    return _choice("level", _LEVELS, "县级、市级、省级")(s)
+
+
+_NON_ACCIDENT_SOURCES = ("日常", "执法", "检查", "督查", "举报", "投诉", "专项", "巡查", "抽查", "随机", "监督", "移送", "交办")
+
+
+def parse_accident_related(v: Any) -> bool | None:
+    s = clean_text(v)
+    if s is None:
+        return None
+    try:  # 是否事故处罚: 是/否
+        return parse_bool(s)
+    except CellError:
+        pass
+    key = fold(s)
+    if "非事故" in key:
+        return False
+    if "事故" in key:
+        return True
+    # a case source that is not an accident: routine enforcement, complaints, campaigns
+    if any(w in key for w in _NON_ACCIDENT_SOURCES):
+        return False
+    else:
+        raise CellError("bad_accident_related", f"“{s}”无法判断是否为事故处罚，应填“事故”或“非事故”/“是”或“否”") from None
+
+
+_ENT_STATUS = [(("注销", "吊销", "关闭", "关停", "取缔", "撤销", "歇业"), "关闭"),
+               (("停产", "停业", "半停产"), "停产"),
+               (("在营", "存续", "正常", "开业", "在业", "生产", "经营"), "在营")]
+
+
+def parse_enterprise_status(v: Any) -> str | None:
+    return _choice("enterprise_status", _ENT_STATUS, "在营、停产、关闭")(v)
+
+
+def parse_division(v: Any) -> str | None:
+    return divisions.resolve(v)
+
+
+def parse_year(v: Any) -> int | None:
+    s = clean_text(v)
+    if s is None:
+        return None
+    y = parse_int(s.rstrip("年度").rstrip("年"))
+    if y is None or not 1990 <= y <= 2100:
+        raise CellError("bad_year", f"年份“{s}”不对")
+    return y
+
+
+def parse_amount(v: Any) -> float | None:
+    x = parse_number(v)
+    if x is not None and x < 0:
+        raise CellError("negative", f"金额“{clean_text(v)}”不能为负数")
+    return x
+
+
+Text = Annotated[str | None, _wrap(clean_text)]
+Code = Annotated[str | None, _wrap(norm_code)]
+Uscc = Annotated[str | None, _wrap(parse_uscc)]
+OrgCode = Annotated[str | None, _wrap(parse_org_code)]
+Day = Annotated[date | None, _wrap(parse_date)]
+Flag = Annotated[bool | None, _wrap(parse_bool)]
+Count = Annotated[int | None, _wrap(parse_int)]
+Amount = Annotated[float | None, _wrap(parse_amount)]
+Sectors = Annotated[list[str], _wrap(parse_sectors)]
+County = Annotated[str | None, _wrap(parse_division)]
+HazardStatus = Annotated[str | None, _wrap(parse_hazard_status)]
+Major = Annotated[bool | None, _wrap(parse_major)]
+Level = Annotated[str | None, _wrap(parse_level)]
+AccidentRelated = Annotated[bool | None, _wrap(parse_accident_related)]
+EnterpriseStatus = Annotated[str | None, _wrap(parse_enterprise_status)]
+Year = Annotated[int | None, _wrap(parse_year)]

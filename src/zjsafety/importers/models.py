@@ -1,0 +1,149 @@
+"""One pydantic model per ledger kind: the fields a row may carry, each typed by what it
+must normalise to. Field names are those of data/columns.toml."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from .fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag,
+                     HazardStatus, Level, Major, OrgCode, Sectors, Text, Uscc, Year)
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Names(_Row):
+    uscc: Uscc = None
+    name: Text = None
+    county: County = None
+
+
+class EnterpriseRow(_Names):
+    org_code: OrgCode = None
+    reg_no: Code = None
+    township: Text = None
+    sector: Sectors = []
+    industry_code: Code = None
+    above_scale: Flag = None
+    enterprise_status: EnterpriseStatus = None
+    closed_on: Day = None
+    address: Text = None
+    contact: Text = None
+    phone: Text = None
+
+
+class ScreeningRow(_Names):
+    township: Text = None
+    sector: Sectors = []
+    screened_on: Day = None
+    campaign: Text = None
+    major_hazard_campaign: Flag = None
+    screener: Text = None
+    hazards_found: Count = None
+    screening_result: Text = None
+
+
+class HazardRow(_Names):
+    hazard_no: Code = None
+    township: Text = None
+    sector: Sectors = []
+    found_on: Day = None
+    description: Text = None
+    hazard_type: Text = None
+    hazard_level: Major = None
+    source: Text = None
+    rectify_status: HazardStatus = None
+    deadline: Day = None
+    rectified_on: Day = None
+    closed_on: Day = None
+    listed: Flag = None
+    listing_level: Text = None
+    listed_on: Day = None
+    report_dept: Flag = None
+    report_workers: Flag = None
+
+
+class MajorHazardRegisterRow(_Names):
+    register_no: Code = None
+    hazard_no: Code = None
+    registered_on: Day = None
+    description: Text = None
+
+
+class MajorRiskRow(_Names):
+    risk_no: Code = None
+    sector: Sectors = []
+    risk_name: Text = None
+    risk_kind: Text = None
+    risk_level: Text = None
+    identified_on: Day = None
+    registered: Flag = None
+    registered_on: Day = None
+    grid: Text = None
+    responsible_gov: Text = None
+    responsible_dept: Text = None
+
+
+class InspectionRow(_Names):
+    inspected_on: Day = None
+    inspection_level: Level = None
+    department: Text = None
+    inspectors: Text = None
+    inspection_result: Text = None
+    hazards_found: Count = None
+    draw_ref: Text = None
+
+
+class PenaltyRow(_Names):
+    case_no: Text = None
+    decided_on: Day = None
+    accident_related: AccidentRelated = None
+    amount: Amount = None
+    department: Text = None
+    violation: Text = None
+
+
+class AccidentStatRow(_Row):
+    county: County = None
+    year: Year = None
+    accidents: Count = None
+    deaths: Count = None
+    gdp: Amount = None
+
+
+class AboveScaleRow(_Names):
+    list_year: Year = None
+    revenue: Amount = None
+
+
+class InspectorRow(_Row):
+    badge_no: Code = None
+    person_name: Text = None
+    county: County = None
+    unit: Text = None
+    inspector_level: Level = None
+    residence_township: Text = None
+    certified_sectors: Sectors = []
+    phone: Text = None
+    id_no: Code = None
+    conflicts: Text = None
+
+
+class PlanTaskRow(_Row):
+    task_code: Code = None
+    task_title: Text = None
+    clause: Text = None
+    county: County = None
+    task_deadline: Day = None
+    completed_on: Day = None
+    task_status: Text = None
+    responsible: Text = None
+
+
+MODELS: dict[str, type[_Row]] = {
+    "enterprise": EnterpriseRow, "screening": ScreeningRow, "hazard": HazardRow,
+    "major_hazard_register": MajorHazardRegisterRow, "major_risk": MajorRiskRow,
+    "inspection": InspectionRow, "penalty": PenaltyRow, "accident_stat": AccidentStatRow,
+    "above_scale_list": AboveScaleRow, "inspector": InspectorRow, "plan_task": PlanTaskRow,
+}

@@ -1,0 +1,183 @@
+"""From a validated row model to the record stored: natural key, column values, and the
+cross-field checks that need more than one cell. One builder per kind."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..normalize import fold, industry_sector_hint, norm_name
+
+
+@dataclass
+class Built:
+    key: str
+    values: dict[str, Any]
+    sectors: list[str] = field(default_factory=list)  # enterprise only
+    problems: list[tuple[str, str, str, str]] = field(default_factory=list)  # (field, slug, msg, severity)
+
+    @property
+    def rejected(self) -> bool:
+        return any(p[3] == "error" for p in self.problems)
+
+
+@dataclass
+class EntMatch:
+    id: int
+    key: str
+    county: str | None
+    by: str  # uscc / name
+
+
+def stable_hash(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:16]
+
+
+def _d(v):  # dates stored as ISO text
+    return v.isoformat() if v is not None else None
+
+
+def _b(v):
+    return None if v is None else int(v)
+
+
+def enterprise_key(m) -> str | None:
+    if m.uscc:
+        return "U:" + m.uscc
+    if getattr(m, "org_code", None):
+        return "O:" + m.org_code
+    if m.name and m.county:
+        return f"N:{m.county}:{norm_name(m.name)}"
+    return None
+
+
+def build_enterprise(m, county: str | None, ent: EntMatch | None) -> Built:
+    key = enterprise_key(m.model_copy(update={"county": county}))
+    sectors = list(m.sector) or ([h] if (h := industry_sector_hint(m.industry_code)) else [])
+    status = m.enterprise_status or ("关闭" if m.closed_on else "在营")
+    b = Built(key or "", dict(
+        uscc=m.uscc, org_code=m.org_code, reg_no=m.reg_no, name=m.name, name_norm=norm_name(m.name),
+        county_code=county, township=m.township, industry_code=m.industry_code,
+        above_scale=_b(m.above_scale), status=status, closed_on=_d(m.closed_on),
+        address=m.address, contact=m.contact, phone=m.phone), sectors=sectors)
+    if not sectors:
+        b.problems.append(("sector", "missing_value", "行业领域为空，且无法从国民经济行业代码推断", "warning"))
+    return b
+
+
+def build_screening(m, county, ent: EntMatch) -> Built:
+    sector = m.sector[0] if m.sector else None
+    key = "S-" + stable_hash(ent.key, m.screened_on, fold(m.campaign or ""), sector)
+    return Built(key, dict(
+        enterprise_id=ent.id, county_code=county, sector=sector, screened_on=_d(m.screened_on),
+        campaign=m.campaign, major_hazard_campaign=_b(m.major_hazard_campaign), screener=m.screener,
+        hazards_found=m.hazards_found, result=m.screening_result, matched_by=ent.by))
+
+
+def build_hazard(m, county, ent: EntMatch) -> Built:
+    # DOMAIN.md: the ledger's 隐患编号, else a stable hash of enterprise, date and description
+    key = m.hazard_no or "H-" + stable_hash(ent.key, m.found_on, fold(m.description or ""))
+    status = m.rectify_status or ("已销号" if m.closed_on else "已整改" if m.rectified_on else "未整改")
+    b = Built(key, dict(
+        hazard_no=key, enterprise_id=ent.id, county_code=county, sector=m.sector[0] if m.sector else None,
+        found_on=_d(m.found_on), description=m.description, hazard_type=m.hazard_type,
+        is_major=int(bool(m.hazard_level)), source=m.source, status=status, deadline=_d(m.deadline),
+        rectified_on=_d(m.rectified_on), closed_on=_d(m.closed_on), matched_by=ent.by,
+        listed=_b(m.listed), listing_level=m.listing_level, listed_on=_d(m.listed_on),
+        report_dept=_b(m.report_dept), report_workers=_b(m.report_workers)))
+    if m.found_on and m.rectified_on and m.rectified_on < m.found_on:
+        b.problems.append(("rectified_on", "date_order",
+                           f"整改完成日期 {m.rectified_on} 早于发现日期 {m.found_on}", "error"))
+    if m.found_on and m.deadline and m.deadline < m.found_on:
+        b.problems.append(("deadline", "date_order", f"整改期限 {m.deadline} 早于发现日期 {m.found_on}", "error"))
+    if m.hazard_level and not m.deadline and status in ("未整改", "整改中"):
+        b.problems.append(("deadline", "major_without_deadline", "重大隐患未填整改期限", "warning"))
+    return b
+
+
+def build_register(m, county, ent: EntMatch | None) -> Built:
+    return Built("R:" + m.hazard_no, dict(
+        hazard_no=m.hazard_no, register_no=m.register_no, registered_on=_d(m.registered_on),
+        county_code=county, enterprise_id=ent.id if ent else None, description=m.description))
+
+
+def build_major_risk(m, county, ent: EntMatch) -> Built:
+    key = "K:" + (m.risk_no or stable_hash(ent.key, fold(m.risk_name or "")))
+    return Built(key, dict(
+        risk_no=m.risk_no, enterprise_id=ent.id, county_code=county, sector=m.sector[0] if m.sector else None,
+        risk_name=m.risk_name, risk_kind=m.risk_kind, risk_level=m.risk_level,
+        identified_on=_d(m.identified_on), registered=_b(m.registered if m.registered is not None
+                                                          else (True if m.registered_on else None)),
+        registered_on=_d(m.registered_on), grid=m.grid, responsible_gov=m.responsible_gov,
+        responsible_dept=m.responsible_dept, matched_by=ent.by))
+
+
+def build_inspection(m, county, ent: EntMatch) -> Built:
+    key = "I-" + stable_hash(ent.key, m.inspected_on, m.inspection_level, fold(m.department or ""))
+    return Built(key, dict(
+        enterprise_id=ent.id, county_code=county, inspected_on=_d(m.inspected_on),
+        level=m.inspection_level, department=m.department, inspectors=m.inspectors,
+        result=m.inspection_result, hazards_found=m.hazards_found, draw_ref=m.draw_ref, matched_by=ent.by))
+
+
+def build_penalty(m, county, ent: EntMatch) -> Built:
+    key = "P:" + (fold(m.case_no) if m.case_no else stable_hash(ent.key, m.decided_on, fold(m.violation or "")))
+    return Built(key, dict(
+        case_no=m.case_no, enterprise_id=ent.id, county_code=county, decided_on=_d(m.decided_on),
+        accident_related=_b(m.accident_related), amount=m.amount, department=m.department,
+        violation=m.violation, matched_by=ent.by))
+
+
+def build_accident_stat(m, county, ent) -> Built:
+    return Built(f"A:{county}:{m.year}", dict(county_code=county, year=m.year, accidents=m.accidents,
+                                              deaths=m.deaths, gdp=m.gdp))
+
+
+def build_above_scale(m, county, ent) -> Built:
+    ident = m.uscc or norm_name(m.name)
+    return Built(f"L:{m.list_year or ''}:{ident}", dict(
+        uscc=m.uscc, name=m.name, name_norm=norm_name(m.name), county_code=county,
+        list_year=m.list_year, revenue=m.revenue))
+
+
+def build_inspector(m, county, ent) -> Built:
+    ident = m.badge_no or (("ID:" + stable_hash(m.id_no)) if m.id_no else f"{fold(m.unit or '')}:{m.person_name}")
+    return Built("E:" + ident, dict(
+        badge_no=m.badge_no, name=m.person_name, county_code=county, unit=m.unit, level=m.inspector_level,
+        residence_township=m.residence_township, certified_sectors="、".join(m.certified_sectors) or None,
+        phone=m.phone, id_no=m.id_no, conflicts=m.conflicts))
+
+
+def build_plan_task(m, county, ent) -> Built:
+    ident = m.task_code or fold(m.task_title or "")
+    b = Built(f"T:{county or ''}:{ident}", dict(
+        task_code=m.task_code, title=m.task_title, clause=m.clause, county_code=county,
+        deadline=_d(m.task_deadline), completed_on=_d(m.completed_on), status=m.task_status,
+        responsible=m.responsible))
+    return b
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    table: str
+    build: Callable[..., Built]
+    needs_enterprise: bool  # rows must name an enterprise already in the database
+    needs_county: bool
+    required: tuple[str, ...]  # fields that must hold a value
+
+
+SPECS: dict[str, KindSpec] = {
+    "enterprise": KindSpec("enterprise", build_enterprise, False, True, ("name",)),
+    "screening": KindSpec("screening", build_screening, True, True, ("screened_on",)),
+    "hazard": KindSpec("hazard", build_hazard, True, True, ("found_on", "description")),
+    "major_hazard_register": KindSpec("major_hazard_register", build_register, False, False,
+                                      ("hazard_no", "registered_on")),
+    "major_risk": KindSpec("major_risk", build_major_risk, True, True, ("risk_name",)),
+    "inspection": KindSpec("inspection", build_inspection, True, True, ("inspected_on", "inspection_level")),
+    "penalty": KindSpec("penalty", build_penalty, True, True, ("decided_on",)),
+    "accident_stat": KindSpec("accident_stat", build_accident_stat, False, True, ("year",)),
+    "above_scale_list": KindSpec("above_scale_list", build_above_scale, False, False, ("name",)),
+    "inspector": KindSpec("inspector", build_inspector, False, False, ("person_name",)),
+    "plan_task": KindSpec("plan_task", build_plan_task, False, False, ("task_title",)),
+}

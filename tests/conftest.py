@@ -1,0 +1,47 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zjsafety.cli import app
+from zjsafety.store import connect
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "t.db"
+
+
+@pytest.fixture
+def conn(db_path):
+    c = connect(db_path)
+    yield c
+    c.close()
+
+
+class Cli:
+    def __init__(self, db: Path):
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, db: bool = True):
+        argv = (["--db", str(self.db)] if db else []) + [str(a) for a in args]
+        return self.runner.invoke(app, argv, catch_exceptions=False)
+
+    def json(self, *args: str):
+        r = self(*args, "--json")
+        return r, json.loads(r.stdout)
+
+
+@pytest.fixture
+def cli(db_path) -> Cli:
+    return Cli(db_path)
+
+
+def plain(s: str) -> str:
+    """Terminal output without rich's box drawing and line wrapping, for substring checks."""
+    import re
+    return re.sub(r"[\s│╭╮╰╯─┃━┏┓┗┛┡┩╇┳┻╋┣┫]+", "", s)

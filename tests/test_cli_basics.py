@@ -1,0 +1,65 @@
+from conftest import plain
+from zjsafety.cli import app
+
+
+def _commands(group):
+    import typer.main
+    cmd = typer.main.get_command(group)
+    return cmd
+
+
+def test_help_lists_the_commands(cli):
+    r = cli("--help", db=False)
+    assert r.exit_code == 0
+    for name in ("init", "import", "template", "demo"):
+        assert name in r.stdout
+
+
+def test_every_command_has_help_text():
+    import click
+    root = _commands(app)
+
+    def walk(cmd, path):
+        assert cmd.help, f"{path} has no help"
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, path + [name])
+    walk(root, ["zjsafety"])
+
+
+def test_init_creates_the_database(cli, db_path):
+    r = cli("init")
+    assert r.exit_code == 0 and "数据库已就绪" in r.stdout
+    r, data = cli.json("init")
+    assert data["schema_version"] >= 3 and db_path.exists()
+
+
+def test_db_from_environment(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+    p = tmp_path / "env.db"
+    r = CliRunner().invoke(app, ["init"], env={"ZJSAFETY_DB": str(p)})
+    assert r.exit_code == 0 and p.exists()
+
+
+def test_bad_database_gives_chinese_message_and_exit_3_without_traceback(cli, db_path):
+    db_path.write_text("not a database", encoding="utf-8")
+    r = cli("init")
+    assert r.exit_code == 3
+    assert "不是SQLite数据库" in plain(r.stderr)
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_missing_folder_for_database(cli, tmp_path):
+    r = cli("--db", str(tmp_path / "nope" / "x.db"), "init", db=False)
+    assert r.exit_code == 3 and "不存在" in plain(r.stderr)
+
+
+def test_debug_shows_the_traceback(cli, db_path):
+    db_path.write_text("not a database", encoding="utf-8")
+    r = cli("--debug", "init")
+    assert r.exit_code == 3 and "Traceback" in r.stderr
+
+
+def test_unknown_option_is_a_usage_error(cli):
+    r = cli("import", "--no-such-option")
+    assert r.exit_code == 2

@@ -1,0 +1,89 @@
+import sqlite3
+
+import pytest
+
+from zjsafety.errors import DatabaseError
+from zjsafety.store import connect, schema_version
+from zjsafety.store.connection import migrate
+from zjsafety.store.schema import LATEST
+
+
+def test_new_database_has_every_table_and_reference_data(conn):
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for t in ("enterprise", "enterprise_sector", "screening", "hazard", "hazard_status", "major_hazard_register",
+              "major_risk", "inspection", "penalty", "accident_stat", "above_scale_list", "inspector",
+              "plan_task", "import_batch", "sample_draw", "jurisdiction", "sector"):
+        assert t in tables
+    assert schema_version(conn) == LATEST
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("SELECT COUNT(*) FROM jurisdiction WHERE level='county' AND retired_in IS NULL").fetchone()[0] == 90
+    assert conn.execute("SELECT COUNT(*) FROM sector WHERE high_volume=1").fetchone()[0] == 4
+
+
+def test_foreign_keys_are_enforced(conn):
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO enterprise_sector(enterprise_id, sector) VALUES (999, '消防')")
+
+
+def test_upgrade_from_version_1_keeps_the_users_rows(db_path):
+    old = sqlite3.connect(db_path, isolation_level=None)
+    migrate(old, target=1)
+    assert schema_version(old) == 1
+    old.execute("INSERT INTO enterprise(natural_key, uscc, name, name_norm, county_code) "
+                "VALUES ('U:91330100580274795B', '91330100580274795B', '浙江宇视科技有限公司', '浙江宇视科技有限公司', '330106')")
+    old.execute("INSERT INTO hazard(hazard_no, enterprise_id, found_on, description, is_major, status) "
+                "VALUES ('XH1', 1, '2018-01-02', '消防通道堵塞', 1, '未整改')")
+    old.close()
+    conn = connect(db_path)
+    assert schema_version(conn) == LATEST
+    assert conn.execute("SELECT name FROM enterprise").fetchone()[0] == "浙江宇视科技有限公司"
+    row = conn.execute("SELECT hazard_no, listed FROM hazard").fetchone()
+    assert row[0] == "XH1" and row[1] is None  # the column added by version 2 is there, empty
+    conn.close()
+
+
+def test_opening_twice_is_a_no_op(db_path):
+    connect(db_path).close()
+    c = connect(db_path)
+    assert schema_version(c) == LATEST
+    assert c.execute("SELECT COUNT(*) FROM sector").fetchone()[0] == 9
+    c.close()
+
+
+def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path):
+    p = tmp_path / "other.db"
+    c = sqlite3.connect(p)
+    c.execute("CREATE TABLE things(x)")
+    c.commit()
+    c.close()
+    before = p.read_bytes()
+    with pytest.raises(DatabaseError) as e:
+        connect(p)
+    assert "不是 zjsafety 数据库" in e.value.message
+    assert p.read_bytes() == before
+
+
+def test_a_non_database_file_is_refused(tmp_path):
+    p = tmp_path / "ledger.db"
+    p.write_text("企业名称,信用代码\n", encoding="utf-8")
+    with pytest.raises(DatabaseError) as e:
+        connect(p)
+    assert "不是 SQLite 数据库" in e.value.message
+
+
+def test_a_newer_database_is_refused(db_path):
+    c = connect(db_path)
+    c.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    c.close()
+    with pytest.raises(DatabaseError) as e:
+        connect(db_path)
+    assert "升级" in e.value.message
+
+
+def test_sample_draws_are_append_only(conn):
+    conn.execute("INSERT INTO sample_draw(level, scope, year, seed, params_json, frame_size, frame_sha256, frame_json, "
+                 "quota, result_json, hash, created_at) VALUES ('county','330106',2019,'s','{}',0,'x','[]',0,'[]','h','t')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("DELETE FROM sample_draw")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE sample_draw SET seed='t'")
