@@ -45,6 +45,7 @@ FINDING_TYPES: dict[str, str] = {
     "bad_accident_related": "无法判断是否事故处罚",
     "bad_enterprise_status": "企业状态无法识别",
     "error_cell": "单元格是公式错误值（#N/A 等）",
+    "formula_no_value": "公式没有保存计算结果",
     "missing_county": "无法确定所属县（市、区）",
     "unknown_enterprise": "台账所列企业不在数据库中",
     "matched_by_name": "信用代码未找到，按企业名称匹配（请核对）",

@@ -20,6 +20,7 @@ def _wrap(fn: Callable[[Any], Any]) -> BeforeValidator:
             return fn(v)
         except CellError as e:
             raise PydanticCustomError(e.slug, e.message) from None
+    inner.parser = fn.__name__  # what the cell must hold; templates read it for formats and lists
     return BeforeValidator(inner)
 
 
@@ -126,7 +127,10 @@ def parse_year(v: Any) -> int | None:
     s = clean_text(v)
     if s is None:
         return None
-    y = parse_int(s.rstrip("年度").rstrip("年"))
+    try:
+        y = parse_int(s.rstrip("年度").rstrip("年"))
+    except CellError:
+        y = None
     if y is None or not 1990 <= y <= 2100:
         raise CellError("bad_year", f"年份“{s}”不对")
     return y

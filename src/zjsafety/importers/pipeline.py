@@ -27,10 +27,15 @@ from .reader import Ledger, Sheet, expand_paths, open_ledger
 from .records import SPECS, EntMatch, enterprise_key
 
 BATCH = 2000
-_TOTALS = {"合计", "小计", "总计", "合计:", "总计:"}
 _ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#GETTING_DATA"}
 NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection",
                "penalty", "above_scale_list"}
+
+
+@dataclass(frozen=True)
+class SpecialCell:
+    kind: str  # error / formula
+    text: str
 
 
 @dataclass
@@ -162,19 +167,27 @@ def _plan(ledgers: list[Ledger], syn: Synonyms, kind: str | None) -> tuple[list[
     results: list[SheetResult] = []
     for led in ledgers:
         path = str(led.path)
+        ignore = set(refdata.load_toml("import.toml")["ignore_sheets"])
         for name, why in led.skipped_sheets:
+            if name in ignore:
+                continue
             r = SheetResult(path, led.sha256, None, name)
             r.findings.append(Finding("hidden_sheet", f"工作表“{name}”未导入：{why}", path, name, severity="warning"))
             results.append(r)
         if not led.sheets:
             raise UnreadableInput(f"“{led.path.name}”中没有可导入的工作表。")
-        file_units = 0
-        for sh in led.sheets:
-            head = _head(sh, SCAN_ROWS + 2)
+        file_units, hollow = 0, 0  # sheets imported; sheets empty or with headers only
+        file_results: list[SheetResult] = []
+        sheets = [sh for sh in led.sheets if sh.name not in ignore]
+        if not sheets and not led.skipped_sheets:
+            raise UnreadableInput(f"“{led.path.name}”中只有说明页，没有台账。")
+        for sh in sheets:
+            head = _head(sh, SCAN_ROWS + 2)  # enough to find the header and see a data row
             if not any(clean_text(v) is not None for row in head for v in row):
                 r = SheetResult(path, led.sha256, None, sh.name)
                 r.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”是空的", path, sh.name, severity="warning"))
-                results.append(r)
+                file_results.append(r)
+                hollow += 1
                 continue
             hmap, ranking = detect(head, sh.name, syn, kind=kind, merged=sh.merged)
             if hmap is None:
@@ -185,18 +198,35 @@ def _plan(ledgers: list[Ledger], syn: Synonyms, kind: str | None) -> tuple[list[
                        f"工作表“{sh.name}”不是已知的台账（找不到可识别的表头），未导入。可识别的台账：{labels}；"
                        f"如果列名写法特殊，可用 --map 指定，或用 --kind 指定类型")
                 r.findings.append(Finding("unrecognised_sheet", msg, path, sh.name))
-                results.append(r)
+                file_results.append(r)
                 continue
             if not kind and len(ranking) > 1 and ranking[0][1] == ranking[1][1]:
                 r = SheetResult(path, led.sha256, None, sh.name)
                 cands = "、".join(f"{kinds[k]['label']}({k})" for k, s in ranking if s == ranking[0][1])
                 r.findings.append(Finding("ambiguous_sheet", f"工作表“{sh.name}”可能是：{cands}，请用 --kind 指定",
                                           path, sh.name))
-                results.append(r)
+                file_results.append(r)
+                continue
+            has_data = any(clean_text(v) is not None for row in head[hmap.data_start:] for v in row)
+            if not has_data and len(head) < SCAN_ROWS + 2:
+                r = SheetResult(path, led.sha256, hmap.kind, sh.name)
+                r.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”只有表头，没有数据行", path, sh.name,
+                                          severity="warning"))
+                file_results.append(r)
+                hollow += 1
                 continue
             units.append(_Unit(led, sh, hmap, kinds[hmap.kind]["order"]))
             file_units += 1
+        if file_units == 0 and hollow == len(sheets):
+            what = "是空的（没有任何数据）" if all(
+                r.findings[0].message.endswith("是空的") for r in file_results) else "只有表头，没有数据行"
+            raise UnreadableInput(f"“{led.path.name}”{what}，未导入。")
+        results.extend(file_results)
     return units, results
+
+
+def _totals() -> set[str]:
+    return {fold(w).rstrip(":：") for w in refdata.load_toml("import.toml")["totals_words"]}
 
 
 def _is_totals(row: list) -> bool:
@@ -205,7 +235,7 @@ def _is_totals(row: list) -> bool:
         s = clean_text(v)
         if s is None:
             continue
-        if fold(s).rstrip(":：") in _TOTALS:
+        if fold(s).rstrip(":：") in _totals():
             return True
         seen += 1
         if seen >= 3:
@@ -227,11 +257,16 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
     loader = _Loader(conn, u, res, batch_id, default_county, today, rejected_ents)
     pending: list[tuple[int, dict]] = []
     cols = list(hm.columns.items())
+    special = sh.special
     for i, row in enumerate(sh.rows()):
         if i < hm.data_start:
             continue
         n = len(row)
         cells = {f: (row[c] if c < n else "") for c, f in cols}
+        if special:
+            for c, f in cols:
+                if (i, c) in special:
+                    cells[f] = SpecialCell(*special[(i, c)])
         if all(clean_text(v) is None for v in cells.values()):
             if any(clean_text(v) is not None for v in row):
                 res.skipped += 1  # only unmapped columns filled: nothing of ours
@@ -288,7 +323,15 @@ class _Loader:
         for row, cells in pending:
             bad = False
             for f, v in cells.items():
-                if isinstance(v, str) and v.strip().upper() in _ERRORS:
+                if isinstance(v, SpecialCell):
+                    if v.kind == "error":
+                        self.finding(row, f, "error_cell", f"单元格是公式错误值“{v.text}”，请填写实际内容", v.text)
+                    else:
+                        self.finding(row, f, "formula_no_value",
+                                     f"单元格是公式“{v.text}”，但文件中没有计算结果；请在 Excel/WPS 中打开并保存，"
+                                     f"或改为填写数值", v.text)
+                    bad = True
+                elif isinstance(v, str) and v.strip().upper() in _ERRORS:
                     self.finding(row, f, "error_cell", f"单元格是错误值“{v.strip()}”，请填写实际内容", v)
                     bad = True
             if bad:

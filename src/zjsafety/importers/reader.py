@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -28,6 +30,8 @@ class Sheet:
     # rows(): every row from Excel row 1, each a list starting at column A
     rows: Callable[[], Iterator[list]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # (row, col) 0-based -> ("error", "#N/A") or ("formula", "=A1+B1"): cells calamine reads as ''
+    special: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,6 +132,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             raise UnreadableInput(f"工作簿“{path.name}”设有打开密码，无法读取。") from None
         raise UnreadableInput(f"“{path.name}”是{what}，无法读取（{type(exc).__name__}）。",
                               hint="请用 Excel/WPS 打开确认，另存为 .xlsx 后再导入。") from None
+    special = xlsx_special_cells(path) if fmt == "zip" else {}
     sheets: list[Sheet] = []
     skipped: list[tuple[str, str]] = []
     ext = "ods" if path.suffix.lower() == ".ods" else ("xls" if fmt == "ole" else "xlsx")
@@ -145,7 +150,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             skipped.append((meta.name, f"无法读取：{type(exc).__name__}"))
             continue
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
-        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), merged))
+        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), merged, special.get(meta.name, {})))
     return Ledger(path, ext, digest, sheets, skipped)
 
 
@@ -167,3 +172,52 @@ def expand_paths(args: list[Path]) -> list[Path]:
             seen.add(k)
             uniq.append(p)
     return uniq
+
+
+_CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
+_CELL_NOVAL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:\s[^>]*)?>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)</c>')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def xlsx_special_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str, str]]]:
+    """Error cells (#N/A …) and formulas saved without a cached value, per sheet name.
+
+    calamine hands both back as '', which would read as a blank; the clerk should hear that
+    the cell holds an error or a formula nobody calculated. Only sheets that contain such
+    markup are searched, so a plain ledger costs one substring scan."""
+    out: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names:
+                return out
+            wbxml = z.read("xl/workbook.xml")
+            rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+            targets = {m[0]: m[1] for m in re.findall(rb'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+            targets.update({m[1]: m[0] for m in re.findall(rb'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+            for name, rid in re.findall(rb'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wbxml):
+                target = targets.get(rid, b"").decode()
+                member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                if member not in names:
+                    continue
+                data = z.read(member)
+                if b't="e"' not in data and b"<f" not in data:
+                    continue
+                cells: dict[tuple[int, int], tuple[str, str]] = {}
+                for col, row, val in _CELL_ERR.findall(data):
+                    cells[(int(row) - 1, _col_index(col))] = ("error", val.decode(errors="replace"))
+                for col, row, f in _CELL_NOVAL.findall(data):
+                    formula = re.sub(rb"<[^>]+>", b"", f).decode(errors="replace")
+                    cells[(int(row) - 1, _col_index(col))] = ("formula", "=" + formula if formula else "（共享公式）")
+                if cells:
+                    import html
+                    out[html.unescape(name.decode())] = cells
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    return out

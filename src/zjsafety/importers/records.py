@@ -174,7 +174,8 @@ SPECS: dict[str, KindSpec] = {
     "major_hazard_register": KindSpec("major_hazard_register", build_register, False, False,
                                       ("hazard_no", "registered_on")),
     "major_risk": KindSpec("major_risk", build_major_risk, True, True, ("risk_name",)),
-    "inspection": KindSpec("inspection", build_inspection, True, True, ("inspected_on", "inspection_level")),
+    # a missing level is taken from the department (杭州市应急管理局 -> city) in the pipeline
+    "inspection": KindSpec("inspection", build_inspection, True, True, ("inspected_on",)),
     "penalty": KindSpec("penalty", build_penalty, True, True, ("decided_on",)),
     "accident_stat": KindSpec("accident_stat", build_accident_stat, False, True, ("year",)),
     "above_scale_list": KindSpec("above_scale_list", build_above_scale, False, False, ("name",)),
