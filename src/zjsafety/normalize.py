@@ -63,6 +63,8 @@ def norm_code(v: object) -> str | None:
     s = clean_text(v)
     if s is None:
         return None
+    if s.isascii() and s.isalnum():  # the usual case, without the regex
+        return s.upper()
     return re.sub(r"[\s\-－_]", "", unicodedata.normalize("NFKC", s)).upper() or None
 
 

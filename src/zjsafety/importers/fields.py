@@ -4,24 +4,74 @@ and turns its CellError into a pydantic error carrying the same slug and Chinese
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Callable
 
 from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from .. import divisions
 from ..normalize import (CellError, clean_text, fold, parse_bool, parse_date, parse_int,
                          parse_number, parse_org_code, parse_sectors, parse_uscc, norm_code)
 
 
-def _wrap(fn: Callable[[Any], Any]) -> BeforeValidator:
-    def inner(v: Any) -> Any:
-        try:
-            return fn(v)
-        except CellError as e:
-            raise PydanticCustomError(e.slug, e.message) from None
-    inner.parser = fn.__name__  # what the cell must hold; templates read it for formats and lists
-    return BeforeValidator(inner)
+ERROR_VALUES = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#GETTING_DATA"})
+
+
+class SpecialCell:
+    """A cell calamine reads as '' but that holds an error value or an uncalculated formula."""
+
+    __slots__ = ("kind", "text")
+
+    def __init__(self, kind: str, text: str):
+        self.kind, self.text = kind, text
+
+    def __eq__(self, other):
+        return isinstance(other, SpecialCell) and (self.kind, self.text) == (other.kind, other.text)
+
+    def __hash__(self):
+        return hash((self.kind, self.text))
+
+
+def _checked(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """fn, refusing error values first: '#N/A' typed or pasted as text, and SpecialCells."""
+    def parse(v: Any) -> Any:
+        if v.__class__ is SpecialCell:
+            if v.kind == "error":
+                raise CellError("error_cell", f"单元格是公式错误值“{v.text}”，请填写实际内容")
+            raise CellError("formula_no_value", f"单元格是公式“{v.text}”，但文件中没有计算结果；"
+                                                "请在 Excel/WPS 中打开并保存，或改为填写数值")
+        if v.__class__ is str and v[:1] == "#" and v.strip().upper() in ERROR_VALUES:
+            raise CellError("error_cell", f"单元格是错误值“{v.strip()}”，请填写实际内容")
+        return fn(v)
+    return parse
+
+
+def _wrap(fn: Callable[[Any], Any], name: str | None = None) -> BeforeValidator:
+    """A pydantic validator from a normaliser. Ledger columns repeat their values (counties,
+    sectors, statuses, dates, the same USCC on many hazards), so each normaliser is memoised,
+    and the memo is handed to pydantic as it is: a cache hit runs no Python frame at all.
+    A CellError reaches the caller as pydantic's value_error with the CellError in its ctx
+    (see `cell_error`), keeping our slug and Chinese message."""
+    cached = lru_cache(maxsize=1 << 16)(_checked(fn))
+    validator = BeforeValidator(cached)
+    _PARSER_NAMES[id(validator)] = name or fn.__name__
+    return validator
+
+
+_PARSER_NAMES: dict[int, str] = {}
+
+
+def parser_name(meta: object) -> str | None:
+    """What a field's cell must hold (the normaliser's name); templates use it."""
+    return _PARSER_NAMES.get(id(meta))
+
+
+def cell_error(err: dict) -> tuple[str, str]:
+    """(slug, message) of one pydantic error dict, unwrapping our CellError."""
+    exc = (err.get("ctx") or {}).get("error")
+    if isinstance(exc, CellError):
+        return exc.slug, exc.message
+    return err["type"], err["msg"]
 
 
 def _choice(name: str, table: list[tuple[tuple[str, ...], Any]], hint: str) -> Callable[[Any], Any]:
@@ -151,7 +201,7 @@ Day = Annotated[date | None, _wrap(parse_date)]
 Flag = Annotated[bool | None, _wrap(parse_bool)]
 Count = Annotated[int | None, _wrap(parse_int)]
 Amount = Annotated[float | None, _wrap(parse_amount)]
-Sectors = Annotated[list[str], _wrap(parse_sectors)]
+Sectors = Annotated[list[str], _wrap(lambda v: tuple(parse_sectors(v)), "parse_sectors")]
 County = Annotated[str | None, _wrap(parse_division)]
 HazardStatus = Annotated[str | None, _wrap(parse_hazard_status)]
 Major = Annotated[bool | None, _wrap(parse_major)]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pydantic import ValidationError
 
 from .. import refdata
 from ..errors import UnreadableInput, UsageError
@@ -22,20 +23,11 @@ from ..normalize import clean_text, fold, norm_code, norm_name
 from ..store import records as sql
 from ..store import transaction
 from .headers import HeaderMap, Synonyms, col_letter, detect, load_synonyms, SCAN_ROWS
-from .models import MODELS
+from .fields import SpecialCell
 from .reader import Ledger, Sheet, expand_paths, open_ledger
-from .records import SPECS, EntMatch, enterprise_key
+from .loader import Loader
 
 BATCH = 2000
-_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#GETTING_DATA"}
-NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection",
-               "penalty", "above_scale_list"}
-
-
-@dataclass(frozen=True)
-class SpecialCell:
-    kind: str  # error / formula
-    text: str
 
 
 @dataclass
@@ -225,22 +217,33 @@ def _plan(ledgers: list[Ledger], syn: Synonyms, kind: str | None) -> tuple[list[
     return units, results
 
 
-def _totals() -> set[str]:
-    return {fold(w).rstrip(":：") for w in refdata.load_toml("import.toml")["totals_words"]}
+@lru_cache(maxsize=1)
+def _totals() -> frozenset[str]:
+    return frozenset(fold(w).rstrip(":：") for w in refdata.load_toml("import.toml")["totals_words"])
 
 
 def _is_totals(row: list) -> bool:
+    """A 合计/小计 row: one of its first three filled cells says so."""
     seen = 0
     for v in row:
-        s = clean_text(v)
-        if s is None:
+        if v is None or v == "":
             continue
-        if fold(s).rstrip(":：") in _totals():
+        if v.__class__ is str and "计" in v and fold(v).rstrip(":：") in _totals():
             return True
         seen += 1
         if seen >= 3:
             return False
     return False
+
+
+def _blank(values) -> bool:
+    for v in values:
+        if v is None or v == "":
+            continue
+        if v.__class__ is str and not v.strip():
+            continue
+        return False
+    return True
 
 
 def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, today: str,
@@ -254,196 +257,47 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
                                     path, sh.name, hm.header_rows[0] + 1, col_letter(c), text, severity="warning"))
     batch_id = sql.new_batch(conn, path=str(led.path.resolve()), file_name=led.path.name, sha256=led.sha256,
                              kind=hm.kind, sheet=sh.name)
-    loader = _Loader(conn, u, res, batch_id, default_county, today, rejected_ents)
+    loader = Loader(conn, hm, res, batch_id, default_county, today, rejected_ents)
+    label = f"{led.path.name}:{sh.name}"
     pending: list[tuple[int, dict]] = []
     cols = list(hm.columns.items())
     special = sh.special
+    fields = [f for _, f in cols]
+    idxs = [c for c, _ in cols]
+    width = max(idxs) + 1
+    pick = itemgetter(*idxs) if len(idxs) > 1 else (lambda r: (r[idxs[0]],))
     for i, row in enumerate(sh.rows()):
         if i < hm.data_start:
             continue
-        n = len(row)
-        cells = {f: (row[c] if c < n else "") for c, f in cols}
-        if special:
+        if len(row) < width:  # ragged rows (csv, some xls): pad
+            row = row + [""] * (width - len(row))
+        vals = pick(row)
+        marked = bool(special) and any((i, c) in special for c in idxs)
+        if not marked and (not any(vals) or _blank(vals)):  # any() is the fast exit for empty rows
+            if not _blank(row):
+                res.skipped += 1  # only unmapped columns filled: nothing of ours
+            continue
+        cells = dict(zip(fields, vals))
+        if marked:
             for c, f in cols:
                 if (i, c) in special:
                     cells[f] = SpecialCell(*special[(i, c)])
-        if all(clean_text(v) is None for v in cells.values()):
-            if any(clean_text(v) is not None for v in row):
-                res.skipped += 1  # only unmapped columns filled: nothing of ours
-            continue
         if _is_totals(row):
             res.skipped += 1
             continue
         pending.append((i + 1, cells))
         if len(pending) >= BATCH:
-            loader.flush(pending)
+            loader.store(loader.check(pending))
             pending = []
             if progress:
-                progress(f"{led.path.name}:{sh.name}", res.rows, None)
-    loader.flush(pending)
+                progress(label, res.rows, None)
+    loader.store(loader.check(pending))
     if progress:
-        progress(f"{led.path.name}:{sh.name}", res.rows, None)
+        progress(label, res.rows, None)
+    res.findings.sort(key=lambda f: (f.row or 0, f.column or ""))
     if res.rows == 0 and not res.findings:
         res.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”只有表头，没有数据行", path, sh.name,
                                     severity="warning"))
     sql.finish_batch(conn, batch_id, {"rows": res.rows, "inserted": res.inserted, "updated": res.updated,
                                       "unchanged": res.unchanged, "rejected": res.rejected})
     return res
-
-
-class _Loader:
-    def __init__(self, conn, u: _Unit, res: SheetResult, batch_id: int, default_county, today, rejected_ents):
-        self.rejected_ents = rejected_ents
-        self.conn, self.u, self.res, self.batch_id = conn, u, res, batch_id
-        self.kind = u.hmap.kind
-        self.spec = SPECS[self.kind]
-        self.model = MODELS[self.kind]
-        self.default_county = default_county
-        self.today = today
-        self.col_of = {f: c for c, f in u.hmap.columns.items()}
-        self.seen: dict[str, int] = {}
-        self.cells_of: dict[int, dict] = {}
-
-    def finding(self, row: int, fld: str | None, slug: str, msg: str, value=None, severity="error"):
-        if severity == "error" and self.kind == "enterprise" and row in self.cells_of:
-            cells = self.cells_of[row]
-            self.rejected_ents.update(x for x in (norm_name(cells.get("name")), norm_code(cells.get("uscc"))) if x)
-        c = self.col_of.get(fld) if fld else None
-        self.res.findings.append(Finding(
-            slug, msg, self.res.path, self.res.sheet, row, col_letter(c) if c is not None else None,
-            self.u.hmap.headers.get(c) if c is not None else None,
-            None if value is None else str(value), severity))
-
-    def flush(self, pending: list[tuple[int, dict]]) -> None:
-        if not pending:
-            return
-        self.res.rows += len(pending)
-        self.cells_of = dict(pending) if self.kind == "enterprise" else {}
-        valid = []
-        for row, cells in pending:
-            bad = False
-            for f, v in cells.items():
-                if isinstance(v, SpecialCell):
-                    if v.kind == "error":
-                        self.finding(row, f, "error_cell", f"单元格是公式错误值“{v.text}”，请填写实际内容", v.text)
-                    else:
-                        self.finding(row, f, "formula_no_value",
-                                     f"单元格是公式“{v.text}”，但文件中没有计算结果；请在 Excel/WPS 中打开并保存，"
-                                     f"或改为填写数值", v.text)
-                    bad = True
-                elif isinstance(v, str) and v.strip().upper() in _ERRORS:
-                    self.finding(row, f, "error_cell", f"单元格是错误值“{v.strip()}”，请填写实际内容", v)
-                    bad = True
-            if bad:
-                self.res.rejected += 1
-                continue
-            try:
-                m = self.model.model_validate(cells)
-            except ValidationError as e:
-                for err in e.errors():
-                    f = str(err["loc"][0]) if err["loc"] else None
-                    self.finding(row, f, err["type"], err["msg"], cells.get(f) if f else None)
-                self.res.rejected += 1
-                continue
-            missing = [f for f in self.spec.required if getattr(m, f) is None]
-            if self.kind in NAMED_KINDS and not m.name and not m.uscc:
-                missing.append("name")
-            if missing:
-                for f in missing:
-                    label = self.u.hmap.headers.get(self.col_of.get(f), f) if f in self.col_of else f
-                    self.finding(row, f, "missing_value", f"必填项“{label}”为空", "")
-                self.res.rejected += 1
-                continue
-            valid.append((row, m))
-        if self.kind == "inspection":
-            valid = [(r, m if m.inspection_level else self._level_from_dept(r, m)) for r, m in valid]
-            valid = [(r, m) for r, m in valid if m is not None]
-        links = self.spec.needs_enterprise or self.kind == "major_hazard_register"
-        ents = self._match_enterprises([m for _, m in valid]) if links else {}
-        if self.kind == "major_hazard_register":
-            known = sql.existing_hazard_numbers(self.conn, [m.hazard_no for _, m in valid])
-        out = []
-        for row, m in valid:
-            ent = ents.get(id(m))
-            if self.spec.needs_enterprise and ent is None:
-                who = " / ".join(x for x in (m.name, m.uscc) if x)
-                why = ("该企业在本次导入的企业台账中被拒收，请先改正企业台账"
-                       if {norm_name(m.name), m.uscc} & self.rejected_ents else "请先导入企业基本信息台账")
-                self.finding(row, "uscc" if m.uscc and "uscc" in self.col_of else "name", "unknown_enterprise",
-                             f"企业“{who}”不在数据库中（按信用代码、再按名称查找都未找到）；{why}",
-                             m.uscc or m.name)
-                self.res.rejected += 1
-                continue
-            if ent is not None and ent.by == "name" and m.uscc:
-                self.finding(row, "uscc", "matched_by_name",
-                             f"信用代码“{m.uscc}”在数据库中未找到，已按企业名称“{m.name}”匹配，请核对", m.uscc,
-                             severity="warning")
-            county = getattr(m, "county", None) or self.default_county or (ent.county if ent else None)
-            if self.spec.needs_county and not county:
-                self.finding(row, "county", "missing_county",
-                             "无法确定所属县（市、区）：该行未填写，也未用 --county 指定", "")
-                self.res.rejected += 1
-                continue
-            b = self.spec.build(m, county, ent)
-            if not b.key:
-                self.finding(row, "uscc", "missing_value", "缺少统一社会信用代码（或组织机构代码、县+名称）", "")
-                self.res.rejected += 1
-                continue
-            for f, slug, msg, sev in b.problems:
-                self.finding(row, f, slug, msg, getattr(m, f, None), severity=sev)
-            if b.rejected:
-                self.res.rejected += 1
-                continue
-            if self.kind == "major_hazard_register" and m.hazard_no not in known:
-                self.finding(row, "hazard_no", "unknown_hazard",
-                             f"隐患编号“{m.hazard_no}”不在隐患台账中（已登记，待隐患台账导入后对应）",
-                             m.hazard_no, severity="warning")
-            first = self.seen.get(b.key)
-            if first is not None:
-                self.finding(row, None, "duplicate_in_file", f"与第 {first} 行重复（同一{self._key_label()}）",
-                             b.key)
-                self.res.rejected += 1
-                continue
-            self.seen[b.key] = row
-            out.append((b.key, b.values, b.sectors, row))
-        counts = sql.upsert(self.conn, self.spec.table, out, self.batch_id, today=self.today)
-        self.res.inserted += counts["inserted"]
-        self.res.updated += counts["updated"]
-        self.res.unchanged += counts["unchanged"]
-
-    def _key_label(self) -> str:
-        return {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "inspector": "人员"}.get(self.kind, "记录")
-
-    def _level_from_dept(self, row: int, m):
-        from .fields import parse_level
-        from ..normalize import CellError
-        try:
-            lvl = parse_level(m.department) if m.department else None
-        except CellError:
-            lvl = None
-        if lvl is None:
-            self.finding(row, "inspection_level", "missing_value",
-                         "督查层级为空（县级/市级/省级），督查部门也看不出层级", "")
-            self.res.rejected += 1
-            return None
-        return m.model_copy(update={"inspection_level": lvl})
-
-    def _match_enterprises(self, models: list) -> dict[int, EntMatch]:
-        """USCC first, then the exact normalised name (narrowed by county when several match)."""
-        out: dict[int, EntMatch] = {}
-        by_u = sql.find_enterprises_by_uscc(self.conn, [m.uscc for m in models if m.uscc])
-        need_name = [m for m in models if not (m.uscc and m.uscc in by_u) and m.name]
-        by_n = sql.find_enterprises_by_name(self.conn, [norm_name(m.name) for m in need_name]) if need_name else {}
-        for m in models:
-            if m.uscc and m.uscc in by_u:
-                rid, key, cty = by_u[m.uscc]
-                out[id(m)] = EntMatch(rid, key, cty, "uscc")
-                continue
-            cands = by_n.get(norm_name(m.name), []) if m.name else []
-            county = getattr(m, "county", None) or self.default_county
-            if len(cands) > 1 and county:
-                cands = [c for c in cands if c[2] == county]
-            if len(cands) == 1:
-                rid, key, cty = cands[0]
-                out[id(m)] = EntMatch(rid, key, cty, "name")
-        return out

@@ -30,8 +30,13 @@ class Sheet:
     # rows(): every row from Excel row 1, each a list starting at column A
     rows: Callable[[], Iterator[list]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
-    # (row, col) 0-based -> ("error", "#N/A") or ("formula", "=A1+B1"): cells calamine reads as ''
-    special: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # (row, col) 0-based -> ("error", "#N/A") or ("formula", "=A1+B1"): cells calamine reads as '';
+    # found by a scan that runs in the background while calamine parses (both release the GIL)
+    special_scan: Callable[[], dict] = lambda: {}
+
+    @property
+    def special(self) -> dict[tuple[int, int], tuple[str, str]]:
+        return self.special_scan()
 
 
 @dataclass
@@ -132,7 +137,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             raise UnreadableInput(f"工作簿“{path.name}”设有打开密码，无法读取。") from None
         raise UnreadableInput(f"“{path.name}”是{what}，无法读取（{type(exc).__name__}）。",
                               hint="请用 Excel/WPS 打开确认，另存为 .xlsx 后再导入。") from None
-    special = xlsx_special_cells(path) if fmt == "zip" else {}
+    special = _background(lambda: xlsx_special_cells(path)) if fmt == "zip" else (lambda: {})
     sheets: list[Sheet] = []
     skipped: list[tuple[str, str]] = []
     ext = "ods" if path.suffix.lower() == ".ods" else ("xls" if fmt == "ole" else "xlsx")
@@ -150,8 +155,22 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             skipped.append((meta.name, f"无法读取：{type(exc).__name__}"))
             continue
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
-        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), merged, special.get(meta.name, {})))
+        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), merged,
+                            (lambda name=meta.name: special().get(name, {}))))
     return Ledger(path, ext, digest, sheets, skipped)
+
+
+def _background(fn: Callable[[], dict]) -> Callable[[], dict]:
+    """Start fn in a thread; the returned function waits for and returns its result."""
+    import threading
+    box: dict = {}
+    t = threading.Thread(target=lambda: box.setdefault("v", fn()), daemon=True)
+    t.start()
+
+    def result() -> dict:
+        t.join()
+        return box.get("v", {})
+    return result
 
 
 def expand_paths(args: list[Path]) -> list[Path]:
@@ -185,6 +204,19 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
+def _has_markup(z: zipfile.ZipFile, member: str) -> bool:
+    """Does the sheet XML hold an error cell or a formula? Streamed, so a large sheet is never
+    held in memory beside calamine's copy."""
+    tail = b""
+    with z.open(member) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            if b't="e"' in buf or b"<f>" in buf or b"<f " in buf:
+                return True
+            tail = buf[-8:]
+    return False
+
+
 def xlsx_special_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str, str]]]:
     """Error cells (#N/A …) and formulas saved without a cached value, per sheet name.
 
@@ -206,9 +238,9 @@ def xlsx_special_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str,
                 member = target.lstrip("/") if target.startswith("/") else "xl/" + target
                 if member not in names:
                     continue
-                data = z.read(member)
-                if b't="e"' not in data and b"<f" not in data:
+                if not _has_markup(z, member):
                     continue
+                data = z.read(member)
                 cells: dict[tuple[int, int], tuple[str, str]] = {}
                 for col, row, val in _CELL_ERR.findall(data):
                     cells[(int(row) - 1, _col_index(col))] = ("error", val.decode(errors="replace"))

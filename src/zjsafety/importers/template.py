@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import divisions, refdata
 from ..errors import UsageError
 from ..normalize import CellError
-from .fields import HAZARD_STATUSES, LEVEL_LABEL
+from .fields import HAZARD_STATUSES, LEVEL_LABEL, parser_name
 from .models import MODELS
 
 ROWS = 2000  # rows prepared with formats and lists
@@ -39,9 +39,9 @@ _HELP = {
 
 def _parser(model, fname: str) -> str | None:
     for meta in model.model_fields[fname].metadata:
-        fn = getattr(meta, "func", None)
-        if fn is not None and hasattr(fn, "parser"):
-            return fn.parser
+        name = parser_name(meta)
+        if name:
+            return name
     return None
 
 

@@ -88,7 +88,9 @@ def connect(path: str | os.PathLike | None = None, *, upgrade: bool = True) -> s
                 raise DatabaseError(f"“{p}”不是 SQLite 数据库文件，未作改动。")
         elif not p.parent.exists():
             raise DatabaseError(f"数据库所在文件夹“{p.parent}”不存在。")
-    conn = sqlite3.connect(str(p), isolation_level=None)  # autocommit: we BEGIN explicitly
+    # autocommit: we BEGIN explicitly. Import hands the connection to its writer thread while a
+    # sheet loads (never to two threads at once), hence check_same_thread=False.
+    conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     _configure(conn)
     try:

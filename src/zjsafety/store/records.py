@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
@@ -68,85 +67,79 @@ def finish_batch(conn: sqlite3.Connection, batch_id: int, counts: dict[str, int]
                   counts["rejected"], batch_id))
 
 
-def row_hash(values: dict[str, Any], sectors: list[str] | None = None) -> str:
-    import hashlib
-    payload = json.dumps([values, sectors or []], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha1(payload.encode()).hexdigest()
-
-
 def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, list[str], int]],
            batch_id: int, *, today: str) -> dict[str, int]:
     """Insert new records, update changed ones, count unchanged ones, by natural key.
 
-    records: (natural_key, values, sectors, src_row). Hazards whose status changes get a
-    hazard_status history row; enterprises get their sector links rewritten."""
+    records: (natural_key, values, sectors, src_row); values in the builder's column order.
+    A record counts as unchanged when every column (and, for enterprises, the sector set)
+    equals what is stored; its provenance then stays with the batch that last changed it.
+    Hazards whose status changes get a hazard_status history row."""
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
     if not records:
         return counts
     keycol = "hazard_no" if table == "hazard" else "natural_key"
+    cols = list(records[0][1].keys())
+    select = ", ".join(map(q, cols))
+    if table == "enterprise":
+        select += (", (SELECT group_concat(sector, char(31)) FROM (SELECT sector FROM enterprise_sector "
+                   "WHERE enterprise_id = t.id ORDER BY sector))")
     existing: dict[str, tuple] = {}
     keys = [r[0] for r in records]
-    for part in _chunks(keys):
-        sql = f"SELECT {q(keycol)}, id, row_hash{', status' if table == 'hazard' else ''} FROM {q(table)} " \
-              f"WHERE {q(keycol)} IN ({','.join('?' * len(part))})"
+    max_id = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {q(table)}").fetchone()[0]
+    for part in _chunks(keys) if max_id else ():  # an empty table holds nothing to compare
+        sql = f"SELECT {q(keycol)}, id, {select} FROM {q(table)} AS t WHERE {q(keycol)} IN ({','.join('?' * len(part))})"
         for r in conn.execute(sql, part):
             existing[r[0]] = tuple(r[1:])
-    cols = list(records[0][1].keys())
-    if table != "hazard":
-        cols_ins = ["natural_key", *cols]
-    else:
-        cols_ins = cols
-    inserts, updates, ent_sectors, status_changes = [], [], [], []
+    n = len(cols)
+    inserts, updates, ent_sectors, status_changes, new_keys = [], [], [], [], []
     for key, values, sectors, src_row in records:
-        h = row_hash(values, sectors)
-        prov = (batch_id, src_row, h)
-        if key not in existing:
-            vals = [values[c] for c in cols]
-            inserts.append(([key] if table != "hazard" else []) + vals + list(prov))
-        else:
-            rid, old_hash, *rest = existing[key]
-            if old_hash == h:
-                counts["unchanged"] += 1
-                continue
-            updates.append([values[c] for c in cols] + list(prov) + [rid])
-            if table == "enterprise":
-                ent_sectors.append((rid, sectors))
-            if table == "hazard" and rest and rest[0] != values["status"]:
-                status_changes.append((rid, values))
+        vals = [values[c] for c in cols]
+        old = existing.get(key)
+        if old is None:
+            inserts.append(([key] if table != "hazard" else []) + vals + [batch_id, src_row])
+            new_keys.append(key)
+            continue
+        rid, stored = old[0], old[1:n + 1]
+        same = tuple(vals) == stored
+        if table == "enterprise":
+            same = same and "\x1f".join(sorted(sectors)) == (old[n + 1] or "")
+        if same:
+            counts["unchanged"] += 1
+            continue
+        updates.append(vals + [batch_id, src_row, rid])
+        if table == "enterprise":
+            ent_sectors.append((rid, sectors))
+        if table == "hazard" and stored[cols.index("status")] != values["status"]:
+            status_changes.append((rid, values))
+    prov = ["batch_id", "src_row"]
     if inserts:
-        allc = cols_ins + ["batch_id", "src_row", "row_hash"]
+        allc = ([] if table == "hazard" else ["natural_key"]) + cols + prov
         conn.executemany(f"INSERT INTO {q(table)} ({','.join(map(q, allc))}) VALUES ({','.join('?' * len(allc))})",
                          inserts)
         counts["inserted"] = len(inserts)
     if updates:
-        sets = ",".join(f"{q(c)}=?" for c in cols + ["batch_id", "src_row", "row_hash"])
+        sets = ",".join(f"{q(c)}=?" for c in cols + prov)
         conn.executemany(f"UPDATE {q(table)} SET {sets} WHERE id=?", updates)
         counts["updated"] = len(updates)
-    new_keys = [r[0] for r in records if r[0] not in existing]
     if table == "enterprise":
         by_key = {r[0]: r[2] for r in records}
-        if new_keys:
-            for part in _chunks(new_keys):
-                for rid, nk in conn.execute(
-                        f"SELECT id, natural_key FROM enterprise WHERE natural_key IN ({','.join('?' * len(part))})", part):
-                    ent_sectors.append((rid, by_key[nk]))
+        if new_keys:  # rows inserted just now are those above the old maximum id
+            for rid, nk in conn.execute("SELECT id, natural_key FROM enterprise WHERE id > ?", (max_id,)):
+                ent_sectors.append((rid, by_key[nk]))
         if ent_sectors:
             conn.executemany("DELETE FROM enterprise_sector WHERE enterprise_id=?", [(e,) for e, _ in ent_sectors])
             conn.executemany("INSERT OR IGNORE INTO enterprise_sector(enterprise_id, sector) VALUES (?,?)",
                              [(e, s) for e, ss in ent_sectors for s in ss])
     if table == "hazard":
-        by_key = {r[0]: r[1] for r in records}
         hist = [(rid, v["status"], v["rectified_on"], v["closed_on"], today, batch_id) for rid, v in status_changes]
-        if new_keys:
-            for part in _chunks(new_keys):
-                for rid, hno in conn.execute(
-                        f"SELECT id, hazard_no FROM hazard WHERE hazard_no IN ({','.join('?' * len(part))})", part):
-                    v = by_key[hno]
-                    hist.append((rid, v["status"], v["rectified_on"], v["closed_on"], v["found_on"] or today,
-                                 batch_id))
         if hist:
             conn.executemany("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, "
                              "batch_id) VALUES (?,?,?,?,?,?)", hist)
+        if new_keys:  # a new hazard's first status, dated when it was found
+            conn.execute("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id) "
+                         "SELECT id, status, rectified_on, closed_on, found_on, batch_id FROM hazard WHERE id > ?",
+                         (max_id,))
     return counts
 
 

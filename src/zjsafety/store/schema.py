@@ -5,9 +5,8 @@ transaction each, so a user's database from an older zjsafety upgrades in place.
 Never edit a released step: add a new one.
 """
 
-# Columns every imported record carries: where it came from, and a hash of its content
-# so a re-import can tell unchanged rows from changed ones without comparing fields.
-_PROV = "batch_id INTEGER REFERENCES import_batch(id), src_row INTEGER, row_hash TEXT"
+# Columns every imported record carries: the import batch (file, sha256, time) and the row.
+_PROV = "batch_id INTEGER REFERENCES import_batch(id), src_row INTEGER"
 
 M1 = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);

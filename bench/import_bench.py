@@ -1,0 +1,131 @@
+"""Import benchmark: hazard ledgers of 10k, 100k and 500k rows (20 columns, Chinese text, real
+date cells), the enterprises they name imported first. For each size it prints rows/s and peak
+RSS of `zjsafety import`, and of the raw read of the same file by calamine, with the ratios.
+
+    python bench/import_bench.py                 # 10k 100k 500k
+    python bench/import_bench.py --sizes 10000   # just one size
+
+Generated files are cached in bench/out/. Each measurement runs in its own process; peak RSS is
+that process's own, from wait4().
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+N_ENTERPRISES = 20_000
+DESCR = ["消防通道堵塞，疏散指示标志损坏", "配电箱未接地，电线私拉乱接", "危化品储存超量且未分类存放", "安全出口锁闭",
+         "未设置安全警示标志", "脚手架未设连墙件", "叉车司机无证上岗", "燃气管道腐蚀泄漏风险", "电梯维保记录缺失",
+         "车辆超载运输，未按规定路线行驶", "有限空间作业未审批", "粉尘涉爆场所除尘系统不符合要求"]
+TOWNS = ["三墩镇", "蒋村街道", "留下街道", "转塘街道", "双浦镇", "文新街道", "古荡街道"]
+SECTORS = ["工矿商贸", "建设施工", "道路交通", "危险化学品", "消防", "特种设备"]
+HEAD = ["序号", "隐患编号", "企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域", "发现日期",
+        "隐患描述", "隐患类别", "隐患级别", "发现途径", "整改情况", "整改期限", "整改完成日期", "验收日期",
+        "是否挂牌督办", "挂牌级别", "向监管部门报告", "向职代会报告"]
+
+
+def enterprises() -> list[tuple[str, str]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from zjsafety.demo import make_uscc
+    rng = random.Random(1)
+    codes: dict[str, None] = {}
+    while len(codes) < N_ENTERPRISES:
+        codes[make_uscc(rng)] = None
+    return [(f"杭州测试企业{i:05d}有限公司", c) for i, c in enumerate(codes)]
+
+
+def write_enterprises(path: Path, ents) -> None:
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("企业")
+    ws.append(["企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域", "是否规上"])
+    rng = random.Random(2)
+    for name, uscc in ents:
+        ws.append([name, uscc, "西湖区", rng.choice(TOWNS), rng.choice(SECTORS), rng.choice("是否")])
+    wb.save(path)
+
+
+def write_hazards(path: Path, n: int, ents) -> None:
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("隐患排查治理台账")
+    ws.append(HEAD)
+    rng = random.Random(n)
+    d0 = date(2017, 7, 1)
+    for i in range(n):
+        name, uscc = ents[rng.randrange(len(ents))]
+        found = d0 + timedelta(days=rng.randrange(900))
+        major = rng.random() < 0.05
+        status = rng.choice(["已整改", "整改中", "未整改", "已验收销号"])
+        done = found + timedelta(days=rng.randrange(3, 60)) if status in ("已整改", "已验收销号") else None
+        ws.append([i + 1, f"XH{i:07d}", name, uscc, "西湖区", rng.choice(TOWNS), rng.choice(SECTORS), found,
+                   rng.choice(DESCR), rng.choice(["设备设施", "作业环境", "安全管理", "人员行为"]),
+                   "重大" if major else "一般", rng.choice(["企业自查", "部门检查", "群众举报"]), status,
+                   found + timedelta(days=30), done, done if status == "已验收销号" else None,
+                   "是" if major else "否", "区级" if major else None, "是" if major else None,
+                   "是" if major else None])
+    wb.save(path)
+
+
+def run_child(cmd: list[str]) -> tuple[float, float, int, str]:
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    rc = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_maxrss / 1024, rc, out.decode("utf-8", "replace")
+
+
+RAW_READ = """
+import sys, python_calamine as pc
+wb = pc.CalamineWorkbook.from_path(sys.argv[1])
+n = 0
+for row in wb.get_sheet_by_index(0).iter_rows():
+    n += 1
+print(n)
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 500_000])
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    ents = enterprises()
+    ent_file = OUT / "enterprises.xlsx"
+    if not ent_file.exists():
+        write_enterprises(ent_file, ents)
+    exe = [sys.executable, "-m", "zjsafety"]
+    print(f"{'rows':>8} {'raw s':>7} {'raw rows/s':>11} {'raw MiB':>8} {'import s':>9} {'import rows/s':>14} "
+          f"{'import MiB':>11} {'speed ratio':>12} {'RSS ratio':>10}")
+    for n in args.sizes:
+        f = OUT / f"hazards_{n}.xlsx"
+        if not f.exists():
+            write_hazards(f, n, ents)
+        db = OUT / f"bench_{n}.db"
+        for p in (db,):
+            if p.exists():
+                p.unlink()
+        wall, rss, rc, out = run_child(exe + ["--db", str(db), "import", str(ent_file), "--json"])
+        assert rc == 0, out[-2000:]
+        raw_wall, raw_rss, rc, out = run_child([sys.executable, "-c", RAW_READ, str(f)])
+        assert rc == 0, out
+        wall, rss, rc, out = run_child(exe + ["--db", str(db), "import", str(f), "--json"])
+        assert rc in (0, 1), out[-2000:]
+        raw_rate, rate = n / raw_wall, n / wall
+        print(f"{n:>8} {raw_wall:>7.2f} {raw_rate:>11,.0f} {raw_rss:>8.0f} {wall:>9.2f} {rate:>14,.0f} "
+              f"{rss:>11.0f} {rate / raw_rate:>11.0%} {rss / raw_rss:>10.2f}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

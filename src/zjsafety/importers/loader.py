@@ -1,0 +1,208 @@
+"""Loading one sheet's rows, a batch at a time, in two steps.
+
+`check` runs the batch through the kind's pydantic model and the required-field checks;
+`store` links enterprises, builds records, runs the cross-row checks and upserts.
+(A writer thread overlapping the two was tried and was slower: both steps are Python-bound
+and fought over the GIL.)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import lru_cache
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..findings import Finding
+from ..normalize import CellError, norm_code, norm_name
+from ..store import records as sql
+from .fields import cell_error, parse_level
+from .headers import HeaderMap, col_letter
+from .models import MODELS
+from .records import SPECS, EntMatch
+
+NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list"}
+KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "inspector": "人员"}
+
+
+@lru_cache(maxsize=None)
+def _adapter(kind: str) -> TypeAdapter:
+    return TypeAdapter(list[MODELS[kind]])
+
+
+class Loader:
+    def __init__(self, conn: sqlite3.Connection, hmap: HeaderMap, res, batch_id: int,
+                 default_county: str | None, today: str, rejected_ents: set[str]):
+        self.conn, self.hmap, self.res, self.batch_id = conn, hmap, res, batch_id
+        self.kind = hmap.kind
+        self.spec = SPECS[self.kind]
+        self.adapter = _adapter(self.kind)
+        self.default_county = default_county
+        self.today = today
+        self.rejected_ents = rejected_ents  # enterprises refused in this call, to explain later misses
+        self.col_of = {f: c for c, f in hmap.columns.items()}
+        self.seen: dict[str, int] = {}
+        self.ent_cache: dict[tuple, EntMatch | None] = {}
+
+    # -------------------------------------------------------------- shared
+
+    def finding(self, row: int, fld: str | None, slug: str, msg: str, value=None, severity="error") -> None:
+        c = self.col_of.get(fld) if fld else None
+        self.res.findings.append(Finding(
+            slug, msg, self.res.path, self.res.sheet, row, col_letter(c) if c is not None else None,
+            self.hmap.headers.get(c) if c is not None else None,
+            None if value is None else str(getattr(value, "text", value)), severity))
+
+    def _refused_enterprise(self, name: object, code: object) -> None:
+        if self.kind == "enterprise":
+            self.rejected_ents.update(x for x in (norm_name(name), norm_code(code)) if x)
+
+    # -------------------------------------------------------------- stage 1: validate
+
+    def check(self, pending: list[tuple[int, dict]]) -> list[tuple[int, object]]:
+        """Rows that pass the model and the required fields, as (Excel row, model)."""
+        if not pending:
+            return []
+        self.res.rows += len(pending)
+        valid = []
+        for row, m in self._validate(pending):
+            missing = [f for f in self.spec.required if getattr(m, f) is None]
+            if self.kind in NAMED_KINDS and not m.name and not m.uscc:
+                missing.append("name")
+            if missing:
+                for f in missing:
+                    label = self.hmap.headers.get(self.col_of[f], f) if f in self.col_of else f
+                    self.finding(row, f, "missing_value", f"必填项“{label}”为空", "")
+                self.res.rejected += 1
+                self._refused_enterprise(getattr(m, "name", None), getattr(m, "uscc", None))
+                continue
+            if self.kind == "inspection" and not m.inspection_level:
+                m = self._level_from_dept(row, m)
+                if m is None:
+                    continue
+            valid.append((row, m))
+        return valid
+
+    def _validate(self, pending: list[tuple[int, dict]]) -> list[tuple[int, object]]:
+        """The kind's pydantic model over a batch at once (about twice as fast as row by row);
+        rows with errors become findings and the rest are validated again."""
+        todo = pending
+        while todo:
+            try:
+                models = self.adapter.validate_python([cells for _, cells in todo])
+            except ValidationError as e:
+                bad: set[int] = set()
+                for err in e.errors():
+                    idx = err["loc"][0]
+                    f = str(err["loc"][1]) if len(err["loc"]) > 1 else None
+                    row, cells = todo[idx]
+                    slug, msg = cell_error(err)
+                    self.finding(row, f, slug, msg, cells.get(f) if f else None)
+                    if idx not in bad:
+                        self._refused_enterprise(cells.get("name"), cells.get("uscc"))
+                    bad.add(idx)
+                self.res.rejected += len(bad)
+                todo = [t for i, t in enumerate(todo) if i not in bad]
+                continue
+            return [(row, m) for (row, _), m in zip(todo, models)]
+        return []
+
+    def _level_from_dept(self, row: int, m):
+        try:
+            lvl = parse_level(m.department) if m.department else None
+        except CellError:
+            lvl = None
+        if lvl is None:
+            self.finding(row, "inspection_level", "missing_value",
+                         "督查层级为空（县级/市级/省级），督查部门也看不出层级", "")
+            self.res.rejected += 1
+            return None
+        return m.model_copy(update={"inspection_level": lvl})
+
+    # -------------------------------------------------------------- stage 2: store
+
+    def store(self, valid: list[tuple[int, object]]) -> None:
+        links = self.spec.needs_enterprise or self.kind == "major_hazard_register"
+        ents = self._match_enterprises([m for _, m in valid]) if links else {}
+        known = (sql.existing_hazard_numbers(self.conn, [m.hazard_no for _, m in valid])
+                 if self.kind == "major_hazard_register" else set())
+        out = []
+        for row, m in valid:
+            ent = ents.get(id(m))
+            if self.spec.needs_enterprise and ent is None:
+                who = " / ".join(x for x in (m.name, m.uscc) if x)
+                why = ("该企业在本次导入的企业台账中被拒收，请先改正企业台账"
+                       if {norm_name(m.name), m.uscc} & self.rejected_ents else "请先导入企业基本信息台账")
+                self.finding(row, "uscc" if m.uscc and "uscc" in self.col_of else "name", "unknown_enterprise",
+                             f"企业“{who}”不在数据库中（按信用代码、再按名称查找都未找到）；{why}", m.uscc or m.name)
+                self.res.rejected += 1
+                continue
+            if ent is not None and ent.by == "name" and m.uscc:
+                self.finding(row, "uscc", "matched_by_name",
+                             f"信用代码“{m.uscc}”在数据库中未找到，已按企业名称“{m.name}”匹配，请核对", m.uscc,
+                             severity="warning")
+            county = getattr(m, "county", None) or self.default_county or (ent.county if ent else None)
+            if self.spec.needs_county and not county:
+                self.finding(row, "county", "missing_county", "无法确定所属县（市、区）：该行未填写，也未用 --county 指定", "")
+                self._reject_stored(m)
+                continue
+            b = self.spec.build(m, county, ent)
+            if not b.key:
+                self.finding(row, "uscc", "missing_value", "缺少统一社会信用代码（或组织机构代码、县+名称）", "")
+                self._reject_stored(m)
+                continue
+            for f, slug, msg, sev in b.problems:
+                self.finding(row, f, slug, msg, getattr(m, f, None), severity=sev)
+            if b.rejected:
+                self._reject_stored(m)
+                continue
+            if self.kind == "major_hazard_register" and m.hazard_no not in known:
+                self.finding(row, "hazard_no", "unknown_hazard",
+                             f"隐患编号“{m.hazard_no}”不在隐患台账中（已登记，待隐患台账导入后对应）", m.hazard_no,
+                             severity="warning")
+            first = self.seen.get(b.key)
+            if first is not None:
+                self.finding(row, None, "duplicate_in_file",
+                             f"与第 {first} 行重复（同一{KEY_LABEL.get(self.kind, '记录')}）", b.key)
+                self.res.rejected += 1
+                continue
+            self.seen[b.key] = row
+            out.append((b.key, b.values, b.sectors, row))
+        counts = sql.upsert(self.conn, self.spec.table, out, self.batch_id, today=self.today)
+        self.res.inserted += counts["inserted"]
+        self.res.updated += counts["updated"]
+        self.res.unchanged += counts["unchanged"]
+
+    def _reject_stored(self, m) -> None:
+        self.res.rejected += 1
+        self._refused_enterprise(getattr(m, "name", None), getattr(m, "uscc", None))
+
+    def _match_enterprises(self, models: list) -> dict[int, EntMatch]:
+        """USCC first, then the exact normalised name (narrowed by county when several match).
+        Lookups are remembered for the sheet: a ledger names the same enterprises again and again."""
+        out: dict[int, EntMatch] = {}
+        cache = self.ent_cache
+        new_u = {m.uscc for m in models if m.uscc and ("u", m.uscc) not in cache}
+        if new_u:
+            found = sql.find_enterprises_by_uscc(self.conn, new_u)
+            for u in new_u:
+                hit = found.get(u)
+                cache[("u", u)] = EntMatch(hit[0], hit[1], hit[2], "uscc") if hit else None
+        need = [m for m in models if not (m.uscc and cache[("u", m.uscc)]) and m.name]
+        new_n = {n for n in (norm_name(m.name) for m in need) if ("n", n) not in cache}
+        if new_n:
+            found_n = sql.find_enterprises_by_name(self.conn, new_n)
+            for n in new_n:
+                cache[("n", n)] = found_n.get(n, [])
+        for m in models:
+            if m.uscc and cache[("u", m.uscc)]:
+                out[id(m)] = cache[("u", m.uscc)]
+                continue
+            cands = cache.get(("n", norm_name(m.name)), []) if m.name else []
+            county = getattr(m, "county", None) or self.default_county
+            if len(cands) > 1 and county:
+                cands = [c for c in cands if c[2] == county]
+            if len(cands) == 1:
+                rid, key, cty = cands[0]
+                out[id(m)] = EntMatch(rid, key, cty, "name")
+        return out
