@@ -81,3 +81,75 @@ def _where(f, x) -> str:
     if x.header:
         loc += f"（{x.header}）"
     return loc
+
+
+STATUS_STYLE = {"pass": ("通过", "green"), "fail": ("不合格", "bold red"), "amber": ("预警", "yellow"),
+                "n/a": ("无数据", "dim")}
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def audit_table(report) -> None:
+    """One small table per rule: the clerk reads a rule at a time, and 80 columns stay legible."""
+    from . import divisions
+    out.print(f"[bold]{report.plan_title}[/bold]\n核查范围：{divisions.full_name(report.scope)}（{report.scope}）"
+              f"  截至 {report.as_of}\n")
+    by_rule: dict[str, list] = {}
+    for r in report.results:
+        by_rule.setdefault(r.rule, []).append(r)
+    for rule, rs in by_rule.items():
+        notes = {r.note for r in rs}
+        shared = rs[0].note if len(notes) == 1 else None
+        t = Table(title=f"{rs[0].clause} {rs[0].title}  [dim]{rule}[/dim]", title_justify="left",
+                  caption=shared or None, caption_justify="left")
+        t.add_column("范围", overflow="fold")
+        t.add_column("行业/口径", overflow="fold")
+        t.add_column("年度", justify="right")
+        t.add_column("分子/分母", justify="right")
+        t.add_column("比例", justify="right")
+        t.add_column("目标", justify="right")
+        t.add_column("状态")
+        t.add_column("缺项", justify="right")
+        if shared is None:
+            t.add_column("说明", overflow="fold", max_width=36)
+        for r in rs:
+            label, style = STATUS_STYLE.get(r.status, (r.status, ""))
+            frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
+            cells = [divisions.full_name(r.scope), r.sector or _level(r.level), str(r.year or ""), frac,
+                     _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(len(r.missing) or "")]
+            if shared is None:
+                cells.append(r.note or "")
+            t.add_row(*cells)
+        out.print(t)
+    counts = Counter(r.status for r in report.results)
+    out.print(f"通过 {counts['pass']}，不合格 {counts['fail']}，预警 {counts['amber']}，无数据 {counts['n/a']}。"
+              f"查看缺项：zjsafety audit explain 规则编号 --scope {report.scope}")
+
+
+def _num(x) -> str:
+    if x is None:
+        return "—"
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+
+
+def _level(level) -> str:
+    return {"county": "县级", "city": "市级", "province": "省级", "accidents": "事故起数", "deaths": "死亡人数",
+            "death_rate": "亿元GDP死亡率"}.get(level or "", level or "")
+
+
+def explain_table(rule: str, items: list[dict], cap: int = 200) -> None:
+    from . import divisions
+    if not items:
+        out.print(f"{rule}：没有未达标的对象。")
+        return
+    t = Table(title=f"{rule}：未达标的对象（{len(items)}）")
+    for col in ("县（市、区）", "行业领域", "编号/代码", "名称/描述", "来源文件", "行"):
+        t.add_column(col, overflow="fold")
+    for it in items[:cap]:
+        t.add_row(divisions.full_name(it.get("county") or ""), it.get("sector") or "", str(it.get("item") or ""),
+                  str(it.get("label") or ""), str(it.get("file") or ""), str(it.get("row") or ""))
+    out.print(t)
+    if len(items) > cap:
+        out.print(f"[dim]另有 {len(items) - cap} 项未显示，用 --json 查看全部。[/dim]")

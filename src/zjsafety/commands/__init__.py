@@ -2,6 +2,7 @@
 
 
 def register_all(app) -> None:
-    from . import demo_cmd, import_cmd
+    from . import audit_cmd, demo_cmd, import_cmd
     import_cmd.register(app)
+    audit_cmd.register(app)
     demo_cmd.register(app)

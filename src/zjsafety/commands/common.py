@@ -53,3 +53,15 @@ def connect():
     """The database named by --db / $ZJSAFETY_DB / ./zjsafety.db, created or upgraded."""
     from ..store import connect as _connect
     return _connect(state.db)
+
+
+def parse_day(value: "str | None", option: str):
+    """A date option in any form ledgers use; a bad one is a usage error."""
+    if value is None:
+        return None
+    from ..errors import UsageError
+    from ..normalize import CellError, parse_date
+    try:
+        return parse_date(value)
+    except CellError as e:
+        raise UsageError(f"{option}：{e.message}") from None

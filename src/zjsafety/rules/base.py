@@ -1,0 +1,197 @@
+"""What every rule shares: its parameters, its results, the pass/fail/amber judgement."""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from .. import divisions
+from ..store import audit_sql as q
+
+REGISTRY: dict[str, type["Rule"]] = {}
+
+
+class RuleParams(BaseModel):
+    """A rule's entry in the pack. Each rule type adds its own typed thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    type: str
+    clause: str
+    title: str
+
+
+@dataclass
+class Context:
+    conn: sqlite3.Connection
+    scope: str  # division code: 330106, 330100 / 3301, 330000
+    as_of: date
+    year: int | None  # --year: the calendar year yearly rules look at (default: as_of's)
+    pack: dict[str, Any]
+    counties: list[str] = field(default_factory=list)
+
+    @property
+    def single_county(self) -> bool:
+        return len(self.scope) == 6 and not self.scope.endswith("00")
+
+    @property
+    def scope_code(self) -> str:
+        s = self.scope
+        return s + "00" if len(s) == 4 else ("330000" if s == "33" else s)
+
+    def years(self) -> list[int]:
+        """The calendar year yearly rules count: --year, else the as-of date's year."""
+        return [self.year or self.as_of.year]
+
+
+@dataclass
+class Result:
+    rule: str
+    clause: str
+    title: str
+    scope: str
+    sector: str | None
+    level: str | None
+    year: int | None
+    numerator: float | None
+    denominator: float | None
+    ratio: float | None
+    target: float | None
+    status: str  # pass / fail / amber / n/a
+    note: str
+    missing: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("rule", "clause", "title", "scope", "sector", "level", "year",
+                                           "numerator", "denominator", "ratio", "target", "status", "note",
+                                           "missing")}
+        d["scope_name"] = divisions.full_name(self.scope)
+        d.update(self.extra)
+        return d
+
+
+def judge(ratio: float | None, target: float | None, *, as_of: date, start: date | None = None,
+          deadline: date | None = None, lower_is_better: bool = False) -> tuple[str, str]:
+    """(status, note). Met -> pass. Not met after the deadline (or with none) -> fail. Before the
+    deadline: at or above the straight line from `start` to the target -> pass (on schedule),
+    below it -> amber."""
+    if ratio is None or target is None:
+        return "n/a", ""
+    met = ratio <= target if lower_is_better else ratio >= target
+    if met:
+        return "pass", ""
+    if deadline is None or as_of >= deadline:
+        return "fail", ""
+    if start is None or as_of <= start:
+        return "amber", f"尚未到期（{deadline}）"
+    frac = (as_of - start).days / max((deadline - start).days, 1)
+    expected = target * frac
+    if ratio >= expected:
+        return "pass", f"尚未到期（{deadline}），按时间进度应达 {expected:.1%}，进度正常"
+    return "amber", f"尚未到期（{deadline}），按时间进度应达 {expected:.1%}，进度落后"
+
+
+class Rule(ABC):
+    """A rule type. Subclasses set `type`, `Params`, and implement `run`."""
+
+    type: ClassVar[str]
+    Params: ClassVar[type[RuleParams]] = RuleParams
+    summary: ClassVar[str] = ""  # what it measures, for README's catalogue
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "type" in cls.__dict__:
+            REGISTRY[cls.type] = cls
+
+    def __init__(self, params: RuleParams):
+        self.p = params
+
+    @abstractmethod
+    def run(self, ctx: Context) -> list[Result]:
+        """The rule's figures for the context's scope."""
+
+    def explain(self, ctx: Context, county: str | None, sector: str | None) -> list[dict]:
+        return []
+
+    def result(self, ctx: Context, scope: str, *, sector=None, level=None, year=None, num=None, den=None,
+               target=None, status="n/a", note="", missing=None, lower_is_better=False, ratio=None,
+               **extra) -> Result:
+        if ratio is None and num is not None and den:
+            ratio = num / den
+        return Result(self.p.id, self.p.clause, self.p.title, scope, sector, level, year, num, den,
+                      None if ratio is None else round(ratio, 6), target, status, note, missing or [], extra)
+
+    def na(self, ctx: Context, reason: str, **kw) -> Result:
+        return self.result(ctx, ctx.scope_code, status="n/a", note=reason, **kw)
+
+    def figures(self, ctx: Context, sql: str, params: dict, *, target: float, by_sector: bool = False,
+                level=None, year=None, start=None, deadline=None, note="") -> list[Result]:
+        """Per county (and sector), hits ÷ items of one item query, judged; plus the scope's
+        roll-up when the scope holds several counties."""
+        rows = q.aggregate(ctx.conn, sql, params, by_sector=by_sector)
+        miss = q.missing(ctx.conn, sql, params, by_sector=by_sector)
+        out: list[Result] = []
+        groups: dict[Any, list] = {}
+        for county, sector, den, num in rows:
+            groups.setdefault(sector, []).append((county, den, num))
+        for sector, items in groups.items():
+            per = []
+            for county, den, num in items:
+                status, why = judge(num / den if den else None, target, as_of=ctx.as_of, start=start,
+                                    deadline=deadline)
+                per.append(self.result(ctx, county, sector=sector, level=level, year=year, num=num, den=den,
+                                       target=target, status=status, note=_join(note, why),
+                                       missing=miss.get((county, sector), [])))
+            if not ctx.single_county:
+                den = sum(r.denominator for r in per)
+                num = sum(r.numerator for r in per)
+                status, why = judge(num / den if den else None, target, as_of=ctx.as_of, start=start,
+                                    deadline=deadline)
+                out.append(self.result(ctx, ctx.scope_code, sector=sector, level=level, year=year, num=num,
+                                       den=den, target=target, status=status, note=_join(note, why),
+                                       missing=[m for r in per for m in r.missing]))
+            out.extend(per)
+        return out
+
+
+
+class RatioRule(Rule):
+    """A rule whose figure is hits ÷ items of one item query (see store.audit_sql)."""
+
+    by_sector: ClassVar[bool] = False
+    data_table: ClassVar[str] = "enterprise"
+    absent: ClassVar[str] = "未导入相关台账"
+
+    @abstractmethod
+    def item_query(self, ctx: Context) -> tuple[str, dict]:
+        """(SQL from store.audit_sql, its parameters) listing the items the figure counts."""
+
+    def window(self, ctx: Context) -> tuple[date | None, date | None]:
+        """(start, deadline) used to judge; rules with no deadline return (None, None)."""
+        return getattr(self.p, "window_start", None), getattr(self.p, "deadline", None)
+
+    def run(self, ctx: Context) -> list[Result]:
+        if q.count_in_scope(ctx.conn, self.data_table) == 0:
+            return [self.na(ctx, self.absent)]
+        sql, params = self.item_query(ctx)
+        start, deadline = self.window(ctx)
+        res = self.figures(ctx, sql, params, target=self.p.target, by_sector=self.by_sector, start=start,
+                           deadline=deadline, note=self.note(ctx))
+        return res or [self.na(ctx, "范围内没有需要计算的对象（分母为0）")]
+
+    def note(self, ctx: Context) -> str:
+        return ""
+
+    def explain(self, ctx: Context, county: str | None, sector: str | None) -> list[dict]:
+        sql, params = self.item_query(ctx)
+        return q.explain_items(ctx.conn, sql, params, county=county, sector=sector)
+
+
+def _join(*parts: str) -> str:
+    return "；".join(p for p in parts if p)

@@ -1,0 +1,170 @@
+"""Coverage and registration rules of 四(二)1 and 四(三)1–2: ratios of items that meet a condition."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..store import audit_sql as q
+from .base import Context, RatioRule, Result, RuleParams
+
+
+def _period(ctx: Context, start: date | None) -> dict:
+    return {"start": (start or date(1949, 1, 1)).isoformat(), "end": ctx.as_of.isoformat()}
+
+
+class TargetParams(RuleParams):
+    target: float = 1.0
+    window_start: date | None = None
+    deadline: date | None = None
+
+
+class ScreeningCoverage(RatioRule):
+    type = "screening_coverage"
+    summary = ("企业（按县×行业领域）在统计窗口内有至少一条排查记录的比例；分母为窗口开始时未关闭的企业，"
+               "一家企业属多个行业领域时在每个领域各计一次")
+    by_sector = True
+    data_table = "screening"
+    absent = "未导入排查记录"
+
+    class Params(TargetParams):
+        sectors: list[str]
+
+    def item_query(self, ctx):
+        return q.screening_coverage_sql(), {**_period(ctx, self.p.window_start),
+                                            "sectors": q.sectors_json(self.p.sectors)}
+
+    def note(self, ctx):
+        return f"统计窗口 {self.p.window_start} 至 {ctx.as_of}"
+
+
+class AboveScaleEntry(RatioRule):
+    type = "above_scale_entry"
+    summary = ("导入了规上企业名录时：名录中的企业在企业库中找到（先按信用代码、再按名称）的比例，并列出名录外的"
+               "“规上”企业和名录内重复；未导入名录时：台账标为规上的企业基本信息（required_fields）齐全的比例")
+    data_table = "enterprise"
+
+    class Params(TargetParams):
+        required_fields: list[str] = ["uscc", "county_code", "township", "sector"]
+
+    def _mode(self, ctx):
+        if q.has_above_scale_list(ctx.conn):
+            return "list", q.latest_list_year(ctx.conn, ctx.as_of.year)
+        return "flag", None
+
+    def item_query(self, ctx):
+        mode, year = self._mode(ctx)
+        if mode == "list":
+            return q.above_scale_list_sql(), {**_period(ctx, None), "list_year": year}
+        return q.above_scale_flag_sql(self.p.required_fields), _period(ctx, None)
+
+    def run(self, ctx: Context) -> list[Result]:
+        mode, year = self._mode(ctx)
+        res = super().run(ctx)
+        if mode == "list":
+            extra = q.above_scale_extra(ctx.conn, year)
+            dups = q.above_scale_duplicates(ctx.conn, year)
+            for r in res:
+                r.note = "；".join(x for x in (r.note, f"按{year or ''}年规上企业名录核对；名录外标为规上的企业 "
+                                               f"{len(extra)} 家，名录内重复 {len(dups)} 条") if x)
+                r.extra.update({"basis": "list", "list_year": year, "extra": extra, "duplicates": dups})
+        else:
+            for r in res:
+                r.note = "；".join(x for x in (r.note, "未导入规上企业名录，按台账“是否规上”标记，检查基本信息是否齐全（"
+                                               + "、".join(self.p.required_fields) + "）") if x)
+                r.extra.update({"basis": "flag"})
+        return res
+
+
+class MajorHazardRegistration(RatioRule):
+    type = "major_hazard_registration"
+    summary = "窗口内发现的重大事故隐患中，已列入重大事故隐患登记表（按隐患编号）的比例"
+    by_sector = True
+    data_table = "hazard"
+    absent = "未导入隐患排查治理台账"
+    Params = TargetParams
+
+    def item_query(self, ctx):
+        return q.major_hazard_registration_sql(), _period(ctx, self.p.window_start)
+
+    def run(self, ctx):
+        res = super().run(ctx)
+        return _sector_totals(self, ctx, res)
+
+
+class MajorRiskRegistration(RatioRule):
+    type = "major_risk_registration"
+    summary = "已辨识的重大安全风险/重大危险源中，已登记（备案）的比例"
+    data_table = "major_risk"
+    absent = "未导入重大安全风险/重大危险源台账"
+    Params = TargetParams
+
+    def item_query(self, ctx):
+        return q.major_risk_registration_sql(), _period(ctx, None)
+
+
+class ListedSupervision(RatioRule):
+    type = "listed_supervision"
+    summary = "窗口内的重大隐患中已挂牌督办的比例；另列出超过整改期限仍未整改的重大隐患（overdue）"
+    data_table = "hazard"
+    absent = "未导入隐患排查治理台账"
+    Params = TargetParams
+
+    def item_query(self, ctx):
+        return q.listed_supervision_sql(), _period(ctx, self.p.window_start)
+
+    def run(self, ctx):
+        res = super().run(ctx)
+        start = (self.p.window_start or date(1949, 1, 1)).isoformat()
+        for r in res:
+            if r.status == "n/a" and r.denominator is None:
+                continue
+            county = None if r.scope == ctx.scope_code and not ctx.single_county else r.scope
+            overdue = q.overdue_major_hazards(ctx.conn, start, ctx.as_of.isoformat(), county)
+            r.extra["overdue"] = overdue
+            if overdue:
+                r.note = "；".join(x for x in (r.note, f"超期未整改重大隐患 {len(overdue)} 项") if x)
+        return res
+
+
+class DualReport(RatioRule):
+    type = "dual_report"
+    summary = "规上企业的重大隐患中，既向负有监管职责的部门、又向职代会（从业人员）报告的比例"
+    data_table = "hazard"
+    absent = "未导入隐患排查治理台账"
+    Params = TargetParams
+
+    def item_query(self, ctx):
+        return q.dual_report_sql(), _period(ctx, self.p.window_start)
+
+
+class RiskGrid(RatioRule):
+    type = "risk_grid"
+    summary = "重大安全风险/重大危险源中，已明确网格及属地责任政府或监管部门的比例"
+    data_table = "major_risk"
+    absent = "未导入重大安全风险/重大危险源台账"
+    Params = TargetParams
+
+    def item_query(self, ctx):
+        return q.risk_grid_sql(), _period(ctx, None)
+
+
+def _sector_totals(rule: RatioRule, ctx: Context, res: list[Result]) -> list[Result]:
+    """For rules counted per sector, add the all-sector figure of each county (sector None)."""
+    from .base import judge
+    if not res or res[0].denominator is None:
+        return res
+    by_scope: dict[str, list[Result]] = {}
+    for r in res:
+        by_scope.setdefault(r.scope, []).append(r)
+    out = []
+    start, deadline = rule.window(ctx)
+    for scope, rs in by_scope.items():
+        den = sum(r.denominator for r in rs)
+        num = sum(r.numerator for r in rs)
+        status, why = judge(num / den if den else None, rule.p.target, as_of=ctx.as_of, start=start,
+                            deadline=deadline)
+        out.append(rule.result(ctx, scope, num=num, den=den, target=rule.p.target, status=status,
+                               note="；".join(x for x in (rule.note(ctx), why, "各行业领域合计") if x),
+                               missing=sorted(m for r in rs for m in r.missing)))
+        out.extend(rs)
+    return out

@@ -1,0 +1,141 @@
+"""Yearly rules of 四(二)2 and 四(三)1: inspection quotas, the non-accident penalty share,
+the annual major-hazard screening."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from ..importers.fields import LEVEL_LABEL
+from ..store import audit_sql as q
+from .base import Context, Result, Rule, RuleParams, judge
+
+
+def _year_window(ctx: Context, year: int) -> tuple[date, date]:
+    end = min(date(year, 12, 31), ctx.as_of)
+    return date(year, 1, 1), end
+
+
+class SupervisionQuota(Rule):
+    type = "supervision_quota"
+    summary = ("每年有该层级督查记录的企业占辖区企业的比例：县级、市级按县（及合计），省级按行业领域"
+               "（省级部门督查其牵头领域的企业）；年度未结束时按时间进度判断")
+    data_table = "inspection"
+    absent = "未导入督查记录"
+
+    class Params(RuleParams):
+        levels: dict[Literal["county", "city", "province"], float]
+
+    def run(self, ctx: Context) -> list[Result]:
+        if q.count_in_scope(ctx.conn, "inspection") == 0:
+            return [self.na(ctx, self.absent)]
+        out: list[Result] = []
+        for year in ctx.years():
+            start, end = _year_window(ctx, year)
+            if not q.count_in_period(ctx.conn, "inspection", start.isoformat(), end.isoformat()):
+                out.append(self.na(ctx, f"未导入{year}年的督查记录", year=year))
+                continue
+            for level, target in self.p.levels.items():
+                by_sector = level == "province"
+                sql = q.supervision_sql(by_sector)
+                params = {"start": start.isoformat(), "end": end.isoformat(), "level": level}
+                note = "省级部门督查其牵头行业领域的企业，按行业领域计" if by_sector else ""
+                out.extend(self.figures(ctx, sql, params, target=target, by_sector=by_sector, level=level,
+                                        year=year, start=start, deadline=date(year, 12, 31), note=note))
+        return out
+
+    def explain(self, ctx, county, sector, *, level: str = "county", year: int | None = None):
+        year = year or ctx.years()[-1]
+        start, end = _year_window(ctx, year)
+        sql = q.supervision_sql(level == "province")
+        return q.explain_items(ctx.conn, sql, {"start": start.isoformat(), "end": end.isoformat(), "level": level},
+                               county=county, sector=sector)
+
+
+class PenaltyGrowth(Rule):
+    type = "penalty_growth"
+    summary = ("每年非事故类处罚占全部处罚（已注明类别的）的比重，与上一年比较；"
+               "“每年递增5%”按 reading 设置理解为百分点（points）或相对增幅（relative），结果中注明")
+    data_table = "penalty"
+    absent = "未导入行政处罚台账"
+
+    class Params(RuleParams):
+        growth: float = 0.05
+        reading: Literal["points", "relative"] = "points"
+
+    def _shares(self, ctx: Context, year: int) -> dict[str, tuple[int, int]]:
+        start, end = _year_window(ctx, year)
+        rows = q.aggregate(ctx.conn, q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()},
+                           by_sector=False)
+        out = {county: (num, den) for county, _, den, num in rows}
+        if not ctx.single_county and out:
+            out[ctx.scope_code] = (sum(v[0] for v in out.values()), sum(v[1] for v in out.values()))
+        return out
+
+    def run(self, ctx: Context) -> list[Result]:
+        if q.count_in_scope(ctx.conn, "penalty") == 0:
+            return [self.na(ctx, self.absent)]
+        reading = "按百分点理解（比重每年至少提高 5 个百分点）" if self.p.reading == "points" else \
+            "按相对增幅理解（比重每年至少比上年提高 5%）"
+        reading = reading.replace("5", f"{self.p.growth * 100:g}")
+        out = []
+        for year in ctx.years():
+            cur, prev = self._shares(ctx, year), self._shares(ctx, year - 1)
+            if not cur:
+                out.append(self.na(ctx, f"未导入{year}年的处罚记录（或均未注明是否事故处罚）", year=year))
+                continue
+            scopes = sorted(cur, key=lambda c: (c != ctx.scope_code, c))
+            for scope in scopes:
+                num, den = cur[scope]
+                if scope not in prev or not prev[scope][1]:
+                    out.append(self.result(ctx, scope, year=year, num=num, den=den, status="n/a",
+                                           note=f"{year - 1}年无处罚数据，无法计算增幅；{reading}",
+                                           reading=self.p.reading))
+                    continue
+                pshare = prev[scope][0] / prev[scope][1]
+                target = pshare + self.p.growth if self.p.reading == "points" else pshare * (1 + self.p.growth)
+                target = min(round(target, 6), 1.0)
+                share = num / den if den else None
+                status, why = judge(share, target, as_of=ctx.as_of, start=date(year, 1, 1),
+                                    deadline=date(year, 12, 31))
+                out.append(self.result(ctx, scope, year=year, num=num, den=den, target=target, status=status,
+                                       note="；".join(x for x in (f"上年比重 {pshare:.1%}", reading, why) if x),
+                                       reading=self.p.reading, previous_ratio=round(pshare, 6)))
+        return out or [self.na(ctx, "统计年度内没有处罚记录")]
+
+    def explain(self, ctx, county, sector):
+        year = ctx.years()[-1]
+        start, end = _year_window(ctx, year)
+        return q.explain_items(ctx.conn, q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()},
+                               county=county, sector=None, only_missing=False)
+
+
+class AnnualMajorHazardScreening(Rule):
+    type = "annual_major_hazard_screening"
+    summary = "每年每个县的每个有企业的行业领域，是否至少开展过一次重大事故隐患专项排查（列出没有开展的领域）"
+    data_table = "screening"
+    absent = "未导入排查记录"
+
+    class Params(RuleParams):
+        target: float = 1.0
+
+    def run(self, ctx: Context) -> list[Result]:
+        if q.count_in_scope(ctx.conn, "screening") == 0:
+            return [self.na(ctx, self.absent)]
+        out = []
+        for year in ctx.years():
+            start, end = _year_window(ctx, year)
+            params = {"start": start.isoformat(), "end": end.isoformat()}
+            if not q.count_in_period(ctx.conn, "screening", start.isoformat(), end.isoformat()):
+                out.append(self.na(ctx, f"未导入{year}年的排查记录", year=year))
+                continue
+            out.extend(self.figures(ctx, q.annual_major_hazard_screening_sql(), params, target=self.p.target,
+                                    year=year, start=start, deadline=date(year, 12, 31),
+                                    note="已开展重大隐患专项排查的行业领域数 / 有企业的行业领域数"))
+        return out
+
+    def explain(self, ctx, county, sector):
+        year = ctx.years()[-1]
+        start, end = _year_window(ctx, year)
+        return q.explain_items(ctx.conn, q.annual_major_hazard_screening_sql(),
+                               {"start": start.isoformat(), "end": end.isoformat()}, county=county, sector=None)

@@ -1,0 +1,348 @@
+"""SQL behind the audit rules. Every rule is one item-level query (one row per enterprise,
+hazard, risk … that the figure counts) with the columns
+
+    county  reporting county code          sector  sector or NULL
+    item    the key listed when it misses   label   name or description, for people
+    hit     1 when the item meets the rule  batch_id, src_row   where it came from
+
+and the figures, the missing lists and the `explain` listings are all taken from it, so the
+three cannot disagree. Counting is GROUP BY in SQLite, never a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+from .. import divisions
+
+# An enterprise counts in a period unless it closed before the period began. A closure with
+# no date is taken as before: we cannot say it was open.
+ALIVE = "(e.status IS NULL OR e.status != '关闭' OR (e.closed_on IS NOT NULL AND e.closed_on >= :start))"
+ITEM_KEY = "COALESCE(e.uscc, e.natural_key)"
+
+
+def prepare_scope(conn: sqlite3.Connection, scope: str, as_of: date) -> list[str]:
+    """Fill temp table scope_map(code -> reporting county) for the scope; returns the counties.
+
+    A county code retired before the as-of year whose whole area went to one successor
+    (下城区 330103 -> 拱墅区 330105 in 2021) reports under the successor; one split between
+    several (江干区) keeps its own row."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS scope_map (code TEXT PRIMARY KEY, county TEXT NOT NULL)")
+    conn.execute("DELETE FROM temp.scope_map")
+    prefix = divisions.scope_prefix(scope)
+    rows = []
+    for d in divisions.all_divisions().values():
+        county = d.code
+        if d.retired_in and len(d.successors) == 1 and as_of.year >= d.retired_in:
+            county = d.successors[0]
+        if county.startswith(prefix):
+            rows.append((d.code, county))
+    conn.executemany("INSERT INTO temp.scope_map(code, county) VALUES (?, ?)", rows)
+    return sorted({r for _, r in rows})
+
+
+# ---------------------------------------------------------------- item queries per rule type
+
+def screening_coverage_sql() -> str:
+    return f"""
+        SELECT sm.county AS county, es.sector AS sector, {ITEM_KEY} AS item, e.name AS label,
+               EXISTS (SELECT 1 FROM screening s WHERE s.enterprise_id = e.id
+                       AND s.screened_on BETWEEN :start AND :end) AS hit,
+               e.batch_id AS batch_id, e.src_row AS src_row
+        FROM enterprise e
+        JOIN temp.scope_map sm ON sm.code = e.county_code
+        JOIN enterprise_sector es ON es.enterprise_id = e.id
+        WHERE es.sector IN (SELECT value FROM json_each(:sectors)) AND {ALIVE}"""
+
+
+_FIELD_CHECK = {
+    "uscc": "e.uscc IS NOT NULL",
+    "county_code": "e.county_code IS NOT NULL",
+    "township": "e.township IS NOT NULL",
+    "address": "e.address IS NOT NULL",
+    "industry_code": "e.industry_code IS NOT NULL",
+    "contact": "e.contact IS NOT NULL",
+    "sector": "EXISTS (SELECT 1 FROM enterprise_sector x WHERE x.enterprise_id = e.id)",
+}
+
+
+def above_scale_flag_sql(required_fields: list[str]) -> str:
+    checks = " AND ".join(_FIELD_CHECK[f] for f in required_fields) or "1"
+    return f"""
+        SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
+               ({checks}) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+        FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+        WHERE e.above_scale = 1 AND {ALIVE}"""
+
+
+def above_scale_list_sql() -> str:
+    """The statistics bureau's list against the enterprise database: an entry is entered when
+    an enterprise with its USCC (or, lacking one, its exact name) is in the database."""
+    return """
+        SELECT sm.county AS county, NULL AS sector, COALESCE(l.uscc, l.name) AS item, l.name AS label,
+               (COALESCE(eu.id, en.id) IS NOT NULL) AS hit, l.batch_id AS batch_id, l.src_row AS src_row
+        FROM above_scale_list l
+        LEFT JOIN enterprise eu ON l.uscc IS NOT NULL AND eu.uscc = l.uscc
+        LEFT JOIN enterprise en ON l.uscc IS NULL AND en.name_norm = l.name_norm
+        JOIN temp.scope_map sm ON sm.code = COALESCE(l.county_code, eu.county_code, en.county_code)
+        WHERE l.list_year IS NULL OR l.list_year = :list_year"""
+
+
+def above_scale_extra(conn, list_year: int | None) -> list[str]:
+    """Enterprises flagged 规上 in the ledger but absent from the list."""
+    return [r[0] for r in conn.execute(f"""
+        SELECT {ITEM_KEY} FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+        WHERE e.above_scale = 1
+          AND NOT EXISTS (SELECT 1 FROM above_scale_list l WHERE (l.list_year IS NULL OR l.list_year = :y)
+                          AND (l.uscc = e.uscc OR (l.uscc IS NULL AND l.name_norm = e.name_norm)))
+        ORDER BY 1""", {"y": list_year})]
+
+
+def above_scale_duplicates(conn, list_year: int | None) -> list[str]:
+    """Names the list gives under more than one code (exact repeats are refused at import)."""
+    return [r[0] for r in conn.execute("""
+        SELECT MIN(l.name) FROM above_scale_list l
+        WHERE l.list_year IS NULL OR l.list_year = :y
+        GROUP BY l.name_norm HAVING COUNT(DISTINCT COALESCE(l.uscc, '')) > 1 ORDER BY 1""", {"y": list_year})]
+
+
+def latest_list_year(conn, year: int) -> int | None:
+    r = conn.execute("SELECT MAX(list_year) FROM above_scale_list WHERE list_year <= ?", (year,)).fetchone()
+    return r[0]
+
+
+def has_above_scale_list(conn) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM above_scale_list)").fetchone()[0] == 1
+
+
+def major_hazard_registration_sql() -> str:
+    return """
+        SELECT sm.county AS county, COALESCE(h.sector, '未注明') AS sector, h.hazard_no AS item,
+               h.description AS label,
+               EXISTS (SELECT 1 FROM major_hazard_register r WHERE r.hazard_no = h.hazard_no
+                       AND (r.registered_on IS NULL OR r.registered_on <= :end)) AS hit,
+               h.batch_id AS batch_id, h.src_row AS src_row
+        FROM hazard h JOIN temp.scope_map sm ON sm.code = h.county_code
+        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
+
+
+def major_risk_registration_sql() -> str:
+    return """
+        SELECT sm.county AS county, r.sector AS sector, COALESCE(r.risk_no, r.natural_key) AS item,
+               r.risk_name AS label,
+               (r.registered = 1 AND (r.registered_on IS NULL OR r.registered_on <= :end)) AS hit,
+               r.batch_id AS batch_id, r.src_row AS src_row
+        FROM major_risk r JOIN temp.scope_map sm ON sm.code = r.county_code
+        WHERE r.identified_on IS NULL OR r.identified_on <= :end"""
+
+
+def supervision_sql(by_sector: bool) -> str:
+    sector_join = "JOIN enterprise_sector es ON es.enterprise_id = e.id" if by_sector else ""
+    return f"""
+        SELECT sm.county AS county, {"es.sector" if by_sector else "NULL"} AS sector, {ITEM_KEY} AS item,
+               e.name AS label,
+               EXISTS (SELECT 1 FROM inspection i WHERE i.enterprise_id = e.id AND i.level = :level
+                       AND i.inspected_on BETWEEN :start AND :end) AS hit,
+               e.batch_id AS batch_id, e.src_row AS src_row
+        FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code {sector_join}
+        WHERE {ALIVE}"""
+
+
+def penalty_sql() -> str:
+    """Penalties decided in the period whose kind is known; hit = not arising from an accident."""
+    return """
+        SELECT sm.county AS county, NULL AS sector, COALESCE(p.case_no, p.natural_key) AS item,
+               p.violation AS label, (p.accident_related = 0) AS hit, p.batch_id AS batch_id,
+               p.src_row AS src_row
+        FROM penalty p JOIN temp.scope_map sm ON sm.code = p.county_code
+        WHERE p.decided_on BETWEEN :start AND :end AND p.accident_related IS NOT NULL"""
+
+
+def annual_major_hazard_screening_sql() -> str:
+    """One item per county × sector that has enterprises; hit when a major-hazard screening
+    (专项排查) of that sector took place in the county in the year."""
+    return """
+        WITH present AS (
+            SELECT DISTINCT sm.county AS county, es.sector AS sector
+            FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+            JOIN enterprise_sector es ON es.enterprise_id = e.id
+            WHERE (e.status IS NULL OR e.status != '关闭' OR e.closed_on >= :start)
+        ), done AS (
+            SELECT DISTINCT sm.county AS county, COALESCE(s.sector, es.sector) AS sector
+            FROM screening s JOIN enterprise e ON e.id = s.enterprise_id
+            JOIN temp.scope_map sm ON sm.code = e.county_code
+            LEFT JOIN enterprise_sector es ON s.sector IS NULL AND es.enterprise_id = e.id
+            WHERE s.major_hazard_campaign = 1 AND s.screened_on BETWEEN :start AND :end
+        )
+        SELECT p.county AS county, NULL AS sector, p.sector AS item, p.sector AS label,
+               EXISTS (SELECT 1 FROM done d WHERE d.county = p.county AND d.sector = p.sector) AS hit,
+               NULL AS batch_id, NULL AS src_row
+        FROM present p"""
+
+
+def listed_supervision_sql() -> str:
+    return """
+        SELECT sm.county AS county, h.sector AS sector, h.hazard_no AS item, h.description AS label,
+               (h.listed = 1) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
+        FROM hazard h JOIN temp.scope_map sm ON sm.code = h.county_code
+        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
+
+
+def overdue_major_hazards(conn, start: str, end: str, county: str | None = None) -> list[str]:
+    """Major hazards whose rectification deadline passed with the hazard still open."""
+    return [r[0] for r in conn.execute("""
+        SELECT h.hazard_no FROM hazard h JOIN temp.scope_map sm ON sm.code = h.county_code
+        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
+          AND h.status IN ('未整改', '整改中') AND (:county IS NULL OR sm.county = :county)
+        ORDER BY h.deadline, h.hazard_no""", {"start": start, "end": end, "county": county})]
+
+
+def dual_report_sql() -> str:
+    return """
+        SELECT sm.county AS county, h.sector AS sector, h.hazard_no AS item, h.description AS label,
+               (h.report_dept = 1 AND h.report_workers = 1) AS hit, h.batch_id AS batch_id,
+               h.src_row AS src_row
+        FROM hazard h JOIN enterprise e ON e.id = h.enterprise_id
+        JOIN temp.scope_map sm ON sm.code = h.county_code
+        WHERE h.is_major = 1 AND e.above_scale = 1 AND h.found_on BETWEEN :start AND :end"""
+
+
+def risk_grid_sql() -> str:
+    return """
+        SELECT sm.county AS county, r.sector AS sector, COALESCE(r.risk_no, r.natural_key) AS item,
+               r.risk_name AS label,
+               (r.grid IS NOT NULL AND (r.responsible_gov IS NOT NULL OR r.responsible_dept IS NOT NULL)) AS hit,
+               r.batch_id AS batch_id, r.src_row AS src_row
+        FROM major_risk r JOIN temp.scope_map sm ON sm.code = r.county_code
+        WHERE r.identified_on IS NULL OR r.identified_on <= :end"""
+
+
+def repeat_hazards_sql() -> str:
+    """Enterprises with hazards in the window; hit = NOT on the watch list. On the list: a hazard
+    of the same kind (type, else description) found again after an earlier one was rectified, or
+    a hazard whose recorded status went back from rectified to open."""
+    return f"""
+        SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
+               NOT (EXISTS (
+                   SELECT 1 FROM hazard h1 JOIN hazard h2 ON h2.enterprise_id = h1.enterprise_id
+                       AND h2.id != h1.id
+                       AND COALESCE(h2.hazard_type, h2.description) = COALESCE(h1.hazard_type, h1.description)
+                       AND h2.found_on > COALESCE(h1.closed_on, h1.rectified_on)
+                   WHERE h1.enterprise_id = e.id AND h1.status IN ('已整改', '已销号')
+                     AND h1.found_on >= :start AND h2.found_on <= :end)
+                 OR EXISTS (
+                   SELECT 1 FROM hazard h JOIN hazard_status a ON a.hazard_id = h.id
+                   JOIN hazard_status b ON b.hazard_id = h.id AND b.id > a.id
+                   WHERE h.enterprise_id = e.id AND a.status IN ('已整改', '已销号')
+                     AND b.status IN ('未整改', '整改中') AND b.recorded_at <= :end)) AS hit,
+               e.batch_id AS batch_id, e.src_row AS src_row
+        FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+        WHERE EXISTS (SELECT 1 FROM hazard h WHERE h.enterprise_id = e.id AND h.found_on BETWEEN :start AND :end)"""
+
+
+# ---------------------------------------------------------------- generic over an item query
+
+def aggregate(conn, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
+    """(county, sector, denominator, numerator) per group."""
+    sector = "sector" if by_sector else "NULL"
+    return conn.execute(f"""
+        SELECT county, {sector} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num
+        FROM ({item_sql}) GROUP BY county, {sector} ORDER BY county, {sector}""", params).fetchall()
+
+
+def missing(conn, item_sql: str, params: dict, *, by_sector: bool) -> dict[tuple, list[str]]:
+    """(county, sector) -> keys of the items that miss, sorted."""
+    sector = "sector" if by_sector else "NULL"
+    out: dict[tuple, list[str]] = {}
+    for county, sec, item in conn.execute(f"""
+            SELECT county, {sector}, item FROM ({item_sql}) WHERE NOT hit ORDER BY county, {sector}, item""",
+            params):
+        out.setdefault((county, sec), []).append(item)
+    return out
+
+
+def explain_items(conn, item_sql: str, params: dict, *, county: str | None, sector: str | None,
+                  only_missing: bool = True) -> list[dict]:
+    """The items behind a figure, with the file and row each came from."""
+    return [dict(r) for r in conn.execute(f"""
+        SELECT q.county, q.sector, q.item, q.label, q.hit, b.file_name AS file, b.sheet AS sheet, q.src_row AS row
+        FROM ({item_sql}) q LEFT JOIN import_batch b ON b.id = q.batch_id
+        WHERE (:x_county IS NULL OR q.county = :x_county) AND (:x_sector IS NULL OR q.sector = :x_sector)
+          AND (NOT :x_only OR NOT q.hit)
+        ORDER BY q.county, q.sector, q.item""",
+        {**params, "x_county": county, "x_sector": sector, "x_only": int(only_missing)})]
+
+
+def count_in_scope(conn, table: str) -> int:
+    """Rows of a record table inside the scope: zero means the rule's data is absent."""
+    assert table in {"screening", "hazard", "major_risk", "inspection", "penalty", "accident_stat",
+                     "above_scale_list", "plan_task", "major_hazard_register", "enterprise"}
+    if table == "screening":
+        sql = ("SELECT COUNT(*) FROM screening s JOIN enterprise e ON e.id = s.enterprise_id "
+               "JOIN temp.scope_map sm ON sm.code = e.county_code")
+    else:
+        sql = f"SELECT COUNT(*) FROM {table} t JOIN temp.scope_map sm ON sm.code = t.county_code"
+    return conn.execute(sql).fetchone()[0]
+
+
+_DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening": "screened_on", "hazard": "found_on"}
+
+
+def count_in_period(conn, table: str, start: str, end: str) -> int:
+    """Rows of a dated record table inside the scope and the period."""
+    col = _DATE_COL[table]
+    if table == "screening":
+        sql = (f"SELECT COUNT(*) FROM screening t JOIN enterprise e ON e.id = t.enterprise_id "
+               f"JOIN temp.scope_map sm ON sm.code = e.county_code WHERE t.{col} BETWEEN ? AND ?")
+    else:
+        sql = f"SELECT COUNT(*) FROM {table} t JOIN temp.scope_map sm ON sm.code = t.county_code WHERE t.{col} BETWEEN ? AND ?"
+    return conn.execute(sql, (start, end)).fetchone()[0]
+
+
+def table_has_rows(conn, table: str) -> bool:
+    assert table.isidentifier()
+    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 1
+
+
+def accident_totals(conn, years: list[int]) -> dict[tuple[str, int], tuple]:
+    """(county, year) -> (accidents, deaths, gdp) summed over the scope's rows."""
+    q = ",".join("?" * len(years))
+    return {(r[0], r[1]): tuple(r[2:]) for r in conn.execute(f"""
+        SELECT sm.county, a.year, SUM(a.accidents), SUM(a.deaths), SUM(a.gdp)
+        FROM accident_stat a JOIN temp.scope_map sm ON sm.code = a.county_code
+        WHERE a.year IN ({q}) GROUP BY sm.county, a.year""", years)}
+
+
+def plan_tasks(conn) -> list[dict]:
+    """Task progress rows in scope, and those with no county (they apply to whoever imported them)."""
+    return [dict(r) for r in conn.execute("""
+        SELECT t.task_code, t.title, t.clause, t.deadline, t.completed_on, t.status,
+               COALESCE(sm.county, t.county_code) AS county, b.file_name AS file, t.src_row AS row
+        FROM plan_task t LEFT JOIN temp.scope_map sm ON sm.code = t.county_code
+        LEFT JOIN import_batch b ON b.id = t.batch_id
+        WHERE t.county_code IS NULL OR sm.county IS NOT NULL""")]
+
+
+def sectors_json(sectors: list[str]) -> str:
+    return json.dumps(list(sectors), ensure_ascii=False)
+
+
+def describe_items(conn, keys: list[str]) -> dict[str, tuple]:
+    """key -> (name or description, file, row) for enterprise keys, hazard numbers and risks."""
+    out: dict[str, tuple] = {}
+    for i in range(0, len(keys), 900):
+        part = keys[i:i + 900]
+        ph = ",".join("?" * len(part))
+        for sql in (
+            f"SELECT COALESCE(e.uscc, e.natural_key), e.name, b.file_name, e.src_row FROM enterprise e "
+            f"LEFT JOIN import_batch b ON b.id = e.batch_id WHERE e.uscc IN ({ph}) OR e.natural_key IN ({ph})",
+            f"SELECT h.hazard_no, h.description, b.file_name, h.src_row FROM hazard h "
+            f"LEFT JOIN import_batch b ON b.id = h.batch_id WHERE h.hazard_no IN ({ph}) OR h.hazard_no IN ({ph})",
+            f"SELECT COALESCE(r.risk_no, r.natural_key), r.risk_name, b.file_name, r.src_row FROM major_risk r "
+            f"LEFT JOIN import_batch b ON b.id = r.batch_id WHERE r.risk_no IN ({ph}) OR r.natural_key IN ({ph})",
+        ):
+            for k, name, file, row in conn.execute(sql, part + part):
+                out.setdefault(k, (name, file, row))
+    return out
