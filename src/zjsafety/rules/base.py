@@ -134,20 +134,17 @@ class Rule(ABC):
                 level=None, year=None, start=None, deadline=None, note="") -> list[Result]:
         """Per county (and sector), hits ÷ items of one item query, judged; plus the scope's
         roll-up when the scope holds several counties."""
-        rows = q.aggregate(ctx.conn, sql, params, by_sector=by_sector)
-        miss = q.missing(ctx.conn, sql, params, by_sector=by_sector)
         out: list[Result] = []
         groups: dict[Any, list] = {}
-        for county, sector, den, num in rows:
-            groups.setdefault(sector, []).append((county, den, num))
+        for county, sector, den, num, miss in q.figures(ctx.conn, sql, params, by_sector=by_sector):
+            groups.setdefault(sector, []).append((county, den, num, miss))
         for sector, items in groups.items():
             per = []
-            for county, den, num in items:
+            for county, den, num, miss in items:
                 status, why = judge(num / den if den else None, target, as_of=ctx.as_of, start=start,
                                     deadline=deadline)
                 per.append(self.result(ctx, county, sector=sector, level=level, year=year, num=num, den=den,
-                                       target=target, status=status, note=_join(note, why),
-                                       missing=miss.get((county, sector), [])))
+                                       target=target, status=status, note=_join(note, why), missing=miss))
             if not ctx.single_county:
                 den = sum(r.denominator for r in per)
                 num = sum(r.numerator for r in per)

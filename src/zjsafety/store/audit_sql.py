@@ -23,6 +23,10 @@ ALIVE = "(e.status IS NULL OR e.status != '关闭' OR (e.closed_on IS NOT NULL A
 ITEM_KEY = "COALESCE(e.uscc, e.natural_key)"
 
 
+# Every item query starts FROM temp.scope_map CROSS JOIN the record table: SQLite keeps the
+# left side of a CROSS JOIN as the outer loop, and without it the planner (which has no
+# statistics for the temp table) scanned all enterprises of the province for a county audit.
+
 def prepare_scope(conn: sqlite3.Connection, scope: str, as_of: date) -> list[str]:
     """Fill temp table scope_map(code -> reporting county) for the scope; returns the counties.
 
@@ -46,14 +50,15 @@ def prepare_scope(conn: sqlite3.Connection, scope: str, as_of: date) -> list[str
 # ---------------------------------------------------------------- item queries per rule type
 
 def screening_coverage_sql() -> str:
+    # the screened set is built once (one pass over screening), not probed per enterprise
     return f"""
         SELECT sm.county AS county, es.sector AS sector, {ITEM_KEY} AS item, e.name AS label,
-               EXISTS (SELECT 1 FROM screening s WHERE s.enterprise_id = e.id
-                       AND s.screened_on BETWEEN :start AND :end) AS hit,
-               e.batch_id AS batch_id, e.src_row AS src_row
-        FROM enterprise e
-        JOIN temp.scope_map sm ON sm.code = e.county_code
-        JOIN enterprise_sector es ON es.enterprise_id = e.id
+               (done.enterprise_id IS NOT NULL) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+        FROM temp.scope_map sm
+        CROSS JOIN enterprise e ON e.county_code = sm.code
+        CROSS JOIN enterprise_sector es ON es.enterprise_id = e.id
+        LEFT JOIN (SELECT DISTINCT enterprise_id FROM screening WHERE screened_on BETWEEN :start AND :end) done
+               ON done.enterprise_id = e.id
         WHERE es.sector IN (SELECT value FROM json_each(:sectors)) AND {ALIVE}"""
 
 
@@ -73,7 +78,7 @@ def above_scale_flag_sql(required_fields: list[str]) -> str:
     return f"""
         SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
                ({checks}) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
-        FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+        FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
         WHERE e.above_scale = 1 AND {ALIVE}"""
 
 
@@ -93,7 +98,7 @@ def above_scale_list_sql() -> str:
 def above_scale_extra(conn, list_year: int | None) -> list[str]:
     """Enterprises flagged 规上 in the ledger but absent from the list."""
     return [r[0] for r in conn.execute(f"""
-        SELECT {ITEM_KEY} FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+        SELECT {ITEM_KEY} FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
         WHERE e.above_scale = 1
           AND NOT EXISTS (SELECT 1 FROM above_scale_list l WHERE (l.list_year IS NULL OR l.list_year = :y)
                           AND (l.uscc = e.uscc OR (l.uscc IS NULL AND l.name_norm = e.name_norm)))
@@ -124,7 +129,7 @@ def major_hazard_registration_sql() -> str:
                EXISTS (SELECT 1 FROM major_hazard_register r WHERE r.hazard_no = h.hazard_no
                        AND (r.registered_on IS NULL OR r.registered_on <= :end)) AS hit,
                h.batch_id AS batch_id, h.src_row AS src_row
-        FROM hazard h JOIN temp.scope_map sm ON sm.code = h.county_code
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
 
 
@@ -134,19 +139,19 @@ def major_risk_registration_sql() -> str:
                r.risk_name AS label,
                (r.registered = 1 AND (r.registered_on IS NULL OR r.registered_on <= :end)) AS hit,
                r.batch_id AS batch_id, r.src_row AS src_row
-        FROM major_risk r JOIN temp.scope_map sm ON sm.code = r.county_code
+        FROM temp.scope_map sm CROSS JOIN major_risk r ON r.county_code = sm.code
         WHERE r.identified_on IS NULL OR r.identified_on <= :end"""
 
 
 def supervision_sql(by_sector: bool) -> str:
-    sector_join = "JOIN enterprise_sector es ON es.enterprise_id = e.id" if by_sector else ""
+    sector_join = "CROSS JOIN enterprise_sector es ON es.enterprise_id = e.id" if by_sector else ""
     return f"""
         SELECT sm.county AS county, {"es.sector" if by_sector else "NULL"} AS sector, {ITEM_KEY} AS item,
-               e.name AS label,
-               EXISTS (SELECT 1 FROM inspection i WHERE i.enterprise_id = e.id AND i.level = :level
-                       AND i.inspected_on BETWEEN :start AND :end) AS hit,
+               e.name AS label, (done.enterprise_id IS NOT NULL) AS hit,
                e.batch_id AS batch_id, e.src_row AS src_row
-        FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code {sector_join}
+        FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code {sector_join}
+        LEFT JOIN (SELECT DISTINCT enterprise_id FROM inspection
+                   WHERE level = :level AND inspected_on BETWEEN :start AND :end) done ON done.enterprise_id = e.id
         WHERE {ALIVE}"""
 
 
@@ -156,7 +161,7 @@ def penalty_sql() -> str:
         SELECT sm.county AS county, NULL AS sector, COALESCE(p.case_no, p.natural_key) AS item,
                p.violation AS label, (p.accident_related = 0) AS hit, p.batch_id AS batch_id,
                p.src_row AS src_row
-        FROM penalty p JOIN temp.scope_map sm ON sm.code = p.county_code
+        FROM temp.scope_map sm CROSS JOIN penalty p ON p.county_code = sm.code
         WHERE p.decided_on BETWEEN :start AND :end AND p.accident_related IS NOT NULL"""
 
 
@@ -166,13 +171,13 @@ def annual_major_hazard_screening_sql() -> str:
     return """
         WITH present AS (
             SELECT DISTINCT sm.county AS county, es.sector AS sector
-            FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
+            FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
             JOIN enterprise_sector es ON es.enterprise_id = e.id
             WHERE (e.status IS NULL OR e.status != '关闭' OR e.closed_on >= :start)
         ), done AS (
             SELECT DISTINCT sm.county AS county, COALESCE(s.sector, es.sector) AS sector
-            FROM screening s JOIN enterprise e ON e.id = s.enterprise_id
-            JOIN temp.scope_map sm ON sm.code = e.county_code
+            FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
+            JOIN screening s ON s.enterprise_id = e.id
             LEFT JOIN enterprise_sector es ON s.sector IS NULL AND es.enterprise_id = e.id
             WHERE s.major_hazard_campaign = 1 AND s.screened_on BETWEEN :start AND :end
         )
@@ -186,14 +191,14 @@ def listed_supervision_sql() -> str:
     return """
         SELECT sm.county AS county, h.sector AS sector, h.hazard_no AS item, h.description AS label,
                (h.listed = 1) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
-        FROM hazard h JOIN temp.scope_map sm ON sm.code = h.county_code
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
 
 
 def overdue_major_hazards(conn, start: str, end: str, county: str | None = None) -> list[str]:
     """Major hazards whose rectification deadline passed with the hazard still open."""
     return [r[0] for r in conn.execute("""
-        SELECT h.hazard_no FROM hazard h JOIN temp.scope_map sm ON sm.code = h.county_code
+        SELECT h.hazard_no FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
           AND h.status IN ('未整改', '整改中') AND (:county IS NULL OR sm.county = :county)
         ORDER BY h.deadline, h.hazard_no""", {"start": start, "end": end, "county": county})]
@@ -204,8 +209,8 @@ def dual_report_sql() -> str:
         SELECT sm.county AS county, h.sector AS sector, h.hazard_no AS item, h.description AS label,
                (h.report_dept = 1 AND h.report_workers = 1) AS hit, h.batch_id AS batch_id,
                h.src_row AS src_row
-        FROM hazard h JOIN enterprise e ON e.id = h.enterprise_id
-        JOIN temp.scope_map sm ON sm.code = h.county_code
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
+        CROSS JOIN enterprise e ON e.id = h.enterprise_id
         WHERE h.is_major = 1 AND e.above_scale = 1 AND h.found_on BETWEEN :start AND :end"""
 
 
@@ -215,52 +220,53 @@ def risk_grid_sql() -> str:
                r.risk_name AS label,
                (r.grid IS NOT NULL AND (r.responsible_gov IS NOT NULL OR r.responsible_dept IS NOT NULL)) AS hit,
                r.batch_id AS batch_id, r.src_row AS src_row
-        FROM major_risk r JOIN temp.scope_map sm ON sm.code = r.county_code
+        FROM temp.scope_map sm CROSS JOIN major_risk r ON r.county_code = sm.code
         WHERE r.identified_on IS NULL OR r.identified_on <= :end"""
 
 
 def repeat_hazards_sql() -> str:
     """Enterprises with hazards in the window; hit = NOT on the watch list. On the list: a hazard
-    of the same kind (type, else description) found again after an earlier one was rectified, or
-    a hazard whose recorded status went back from rectified to open."""
+    of the same kind (type, else description) found after another of that kind was rectified
+    (within one enterprise: the latest finding is later than the earliest rectification), or a
+    hazard whose recorded status went back from rectified to open. Two set-based passes."""
     return f"""
+        WITH h AS (
+            SELECT h.enterprise_id, h.id, h.found_on, h.status, COALESCE(h.closed_on, h.rectified_on) AS fixed_on,
+                   COALESCE(h.hazard_type, h.description) AS kind, sm.county
+            FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
+            WHERE h.found_on BETWEEN :start AND :end
+        ), again AS (
+            SELECT enterprise_id FROM h GROUP BY enterprise_id, kind
+            HAVING MAX(found_on) > MIN(CASE WHEN status IN ('已整改', '已销号') THEN fixed_on END)
+            UNION
+            SELECT h.enterprise_id FROM h
+            JOIN hazard_status b ON b.hazard_id = h.id AND b.status IN ('未整改', '整改中') AND b.recorded_at <= :end
+            JOIN hazard_status a ON a.hazard_id = h.id AND a.id < b.id AND a.status IN ('已整改', '已销号')
+        )
         SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
-               NOT (EXISTS (
-                   SELECT 1 FROM hazard h1 JOIN hazard h2 ON h2.enterprise_id = h1.enterprise_id
-                       AND h2.id != h1.id
-                       AND COALESCE(h2.hazard_type, h2.description) = COALESCE(h1.hazard_type, h1.description)
-                       AND h2.found_on > COALESCE(h1.closed_on, h1.rectified_on)
-                   WHERE h1.enterprise_id = e.id AND h1.status IN ('已整改', '已销号')
-                     AND h1.found_on >= :start AND h2.found_on <= :end)
-                 OR EXISTS (
-                   SELECT 1 FROM hazard h JOIN hazard_status a ON a.hazard_id = h.id
-                   JOIN hazard_status b ON b.hazard_id = h.id AND b.id > a.id
-                   WHERE h.enterprise_id = e.id AND a.status IN ('已整改', '已销号')
-                     AND b.status IN ('未整改', '整改中') AND b.recorded_at <= :end)) AS hit,
-               e.batch_id AS batch_id, e.src_row AS src_row
-        FROM enterprise e JOIN temp.scope_map sm ON sm.code = e.county_code
-        WHERE EXISTS (SELECT 1 FROM hazard h WHERE h.enterprise_id = e.id AND h.found_on BETWEEN :start AND :end)"""
+               (again.enterprise_id IS NULL) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+        FROM (SELECT DISTINCT enterprise_id FROM h) w
+        CROSS JOIN enterprise e ON e.id = w.enterprise_id
+        JOIN temp.scope_map sm ON sm.code = e.county_code
+        LEFT JOIN again ON again.enterprise_id = e.id"""
 
 
 # ---------------------------------------------------------------- generic over an item query
 
 def aggregate(conn, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
     """(county, sector, denominator, numerator) per group."""
+    return [r[:4] for r in figures(conn, item_sql, params, by_sector=by_sector)]
+
+
+def figures(conn, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
+    """(county, sector, denominator, numerator, sorted keys of the items that miss) per group,
+    in one pass over the item query."""
     sector = "sector" if by_sector else "NULL"
-    return conn.execute(f"""
-        SELECT county, {sector} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num
+    rows = conn.execute(f"""
+        SELECT county, {sector} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num,
+               group_concat(CASE WHEN NOT hit THEN item END, char(31)) AS miss
         FROM ({item_sql}) GROUP BY county, {sector} ORDER BY county, {sector}""", params).fetchall()
-
-
-def missing(conn, item_sql: str, params: dict, *, by_sector: bool) -> dict[tuple, list[str]]:
-    """(county, sector) -> keys of the items that miss, sorted."""
-    sector = "sector" if by_sector else "NULL"
-    out: dict[tuple, list[str]] = {}
-    for county, sec, item in conn.execute(f"""
-            SELECT county, {sector}, item FROM ({item_sql}) WHERE NOT hit ORDER BY county, {sector}, item""",
-            params):
-        out.setdefault((county, sec), []).append(item)
-    return out
+    return [(c, sec, den, num, sorted(miss.split("\x1f")) if miss else []) for c, sec, den, num, miss in rows]
 
 
 def explain_items(conn, item_sql: str, params: dict, *, county: str | None, sector: str | None,
@@ -276,29 +282,27 @@ def explain_items(conn, item_sql: str, params: dict, *, county: str | None, sect
 
 
 def count_in_scope(conn, table: str) -> int:
-    """Rows of a record table inside the scope: zero means the rule's data is absent."""
-    assert table in {"screening", "hazard", "major_risk", "inspection", "penalty", "accident_stat",
-                     "above_scale_list", "plan_task", "major_hazard_register", "enterprise"}
+    """1 when the scope holds any row of a record table, else 0: zero means the rule's data is
+    absent. (An existence test, not a count: it stops at the first row.)"""
+    return count_in_period(conn, table, None, None)
+
+
+_DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening": "screened_on", "hazard": "found_on",
+             "major_risk": None, "accident_stat": None, "above_scale_list": None, "plan_task": None,
+             "major_hazard_register": None, "enterprise": None}
+
+
+def count_in_period(conn, table: str, start: str | None, end: str | None) -> int:
+    """1 when the scope holds a row of the table dated inside [start, end] (any row if no dates)."""
+    col = _DATE_COL[table]  # also the whitelist of tables
+    when = f" AND t.{col} BETWEEN :start AND :end" if col and start else ""
     if table == "screening":
-        sql = ("SELECT COUNT(*) FROM screening s JOIN enterprise e ON e.id = s.enterprise_id "
-               "JOIN temp.scope_map sm ON sm.code = e.county_code")
+        sql = (f"SELECT EXISTS (SELECT 1 FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code "
+               f"JOIN screening t ON t.enterprise_id = e.id WHERE 1{when})")
     else:
-        sql = f"SELECT COUNT(*) FROM {table} t JOIN temp.scope_map sm ON sm.code = t.county_code"
-    return conn.execute(sql).fetchone()[0]
-
-
-_DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening": "screened_on", "hazard": "found_on"}
-
-
-def count_in_period(conn, table: str, start: str, end: str) -> int:
-    """Rows of a dated record table inside the scope and the period."""
-    col = _DATE_COL[table]
-    if table == "screening":
-        sql = (f"SELECT COUNT(*) FROM screening t JOIN enterprise e ON e.id = t.enterprise_id "
-               f"JOIN temp.scope_map sm ON sm.code = e.county_code WHERE t.{col} BETWEEN ? AND ?")
-    else:
-        sql = f"SELECT COUNT(*) FROM {table} t JOIN temp.scope_map sm ON sm.code = t.county_code WHERE t.{col} BETWEEN ? AND ?"
-    return conn.execute(sql, (start, end)).fetchone()[0]
+        sql = (f"SELECT EXISTS (SELECT 1 FROM temp.scope_map sm CROSS JOIN {table} t ON t.county_code = sm.code "
+               f"WHERE 1{when})")
+    return conn.execute(sql, {"start": start, "end": end}).fetchone()[0]
 
 
 def table_has_rows(conn, table: str) -> bool:
