@@ -153,3 +153,45 @@ def explain_table(rule: str, items: list[dict], cap: int = 200) -> None:
     out.print(t)
     if len(items) > cap:
         out.print(f"[dim]另有 {len(items) - cap} 项未显示，用 --json 查看全部。[/dim]")
+
+
+def sample_table(d: dict, cap: int = 200) -> None:
+    from . import divisions
+    from .importers.fields import LEVEL_LABEL
+    out.print(f"[bold]抽取编号 {d['id']}[/bold]：{divisions.full_name(d['scope'])} {d['year']}年"
+              f"{LEVEL_LABEL[d['level']]}督查，种子“{d['seed']}”")
+    out.print(f"名录 {d['frame_size']} 家（指纹 {d['frame_sha256'][:16]}…），配额 {d['quota']}，本年已覆盖 "
+              f"{d['covered_before']}，本次抽中 {len(d['selected'])} 家")
+    if d["overflow"]:
+        out.print(f"[yellow]重点企业 {d['overflow']} 家超出本次配额，已全部列入。[/yellow]")
+    if d["shortfall"]:
+        out.print(f"[yellow]可抽企业不足，少抽 {d['shortfall']} 家。[/yellow]")
+    t = Table()
+    for col in ("序号", "企业名称", "信用代码", "层（行业|乡镇）", "入选原因", "检查人员"):
+        t.add_column(col, overflow="fold")
+    for n, s in enumerate(d["selected"][:cap], 1):
+        t.add_row(str(n), s["name"] or "", s["uscc"], s["stratum"], s["reason"],
+                  "、".join(i["name"] or i["badge"] for i in s.get("inspectors", [])))
+    out.print(t)
+    if d["spares"]:
+        out.print("备选：" + "、".join(s["name"] or s["uscc"] for s in d["spares"]))
+    out.print(f"记录哈希 {d['hash'][:16]}…；复核：zjsafety sample verify {d['id']}")
+
+
+def draws_table(rows: list[dict]) -> None:
+    from .importers.fields import LEVEL_LABEL
+    if not rows:
+        out.print("还没有抽取记录。")
+        return
+    t = Table(title="抽取记录")
+    for col in ("编号", "层级", "范围", "年度", "种子", "名录", "配额", "抽中", "已检查", "时间", "说明"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        note = ""
+        if r["supersedes"]:
+            note = f"重新抽取（替代 {r['supersedes']}）：{r['reason']}"
+        if r["superseded"]:
+            note = (note + "；" if note else "") + "已被重新抽取替代"
+        t.add_row(str(r["id"]), LEVEL_LABEL[r["level"]], r["scope"], str(r["year"]), r["seed"], str(r["frame_size"]),
+                  str(r["quota"]), str(r["selected"]), str(r["inspected"]), r["created_at"][:16], note)
+    out.print(t)

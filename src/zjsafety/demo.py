@@ -233,8 +233,9 @@ def write_demo_ledgers(folder: Path, seed: int = 2018) -> dict[str, Path]:
     rows = []
     for i, p in enumerate(people, 1):
         conflicts = ents[i]["uscc"] if i in (2, 5) else None
-        rows.append([p, f"ZJ3301{i:05d}", "西湖区应急管理局", rng.choice(TOWNS),
-                     "、".join(rng.sample(["工矿商贸", "危险化学品", "建设施工", "消防"], 2)), f"1390571{i:04d}",
+        # most officers are general enforcement staff; a few hold sector certificates
+        certified = "、".join(rng.sample(["工矿商贸", "危险化学品", "建设施工", "消防"], 2)) if i <= 4 else None
+        rows.append([p, f"ZJ3301{i:05d}", "西湖区应急管理局", rng.choice(TOWNS), certified, f"1390571{i:04d}",
                      f"33010619800101{i:03d}{i % 10}", conflicts])
     files["inspector"] = d / "执法人员名录.xlsx"
     _xlsx(files["inspector"], "执法人员名录",

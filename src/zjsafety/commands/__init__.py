@@ -2,7 +2,8 @@
 
 
 def register_all(app) -> None:
-    from . import audit_cmd, demo_cmd, import_cmd
+    from . import audit_cmd, demo_cmd, import_cmd, sample_cmd
     import_cmd.register(app)
     audit_cmd.register(app)
+    sample_cmd.register(app)
     demo_cmd.register(app)
