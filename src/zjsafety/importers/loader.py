@@ -141,7 +141,9 @@ class Loader:
                 self.finding(row, "uscc", "matched_by_name",
                              f"信用代码“{m.uscc}”在数据库中未找到，已按企业名称“{m.name}”匹配，请核对", m.uscc,
                              severity="warning")
-            county = getattr(m, "county", None) or self.default_county or (ent.county if ent else None)
+            # the row's own county, else the county of the enterprise it names, else --county: a
+            # record belongs where its enterprise is, whatever office sent the ledger
+            county = getattr(m, "county", None) or (ent.county if ent else None) or self.default_county
             if self.spec.needs_county and not county:
                 self.finding(row, "county", "missing_county", "无法确定所属县（市、区）：该行未填写，也未用 --county 指定", "")
                 self._reject_stored(m)

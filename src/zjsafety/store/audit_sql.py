@@ -19,6 +19,9 @@ from .. import divisions
 
 # An enterprise counts in a period unless it closed before the period began. A closure with
 # no date is taken as before: we cannot say it was open.
+# The planner prefers to build an automatic index on enterprise_sector for each query (0.6 s on
+# a million enterprises) over the primary key's own index; INDEXED BY names that index (SQLite
+# calls the first PRIMARY KEY index of a table sqlite_autoindex_<table>_1).
 ALIVE = "(e.status IS NULL OR e.status != '关闭' OR (e.closed_on IS NOT NULL AND e.closed_on >= :start))"
 ITEM_KEY = "COALESCE(e.uscc, e.natural_key)"
 
@@ -56,9 +59,10 @@ def screening_coverage_sql() -> str:
                (done.enterprise_id IS NOT NULL) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
         FROM temp.scope_map sm
         CROSS JOIN enterprise e ON e.county_code = sm.code
-        CROSS JOIN enterprise_sector es ON es.enterprise_id = e.id
-        LEFT JOIN (SELECT DISTINCT enterprise_id FROM screening WHERE screened_on BETWEEN :start AND :end) done
-               ON done.enterprise_id = e.id
+        CROSS JOIN enterprise_sector es INDEXED BY sqlite_autoindex_enterprise_sector_1 ON es.enterprise_id = e.id
+        LEFT JOIN (SELECT DISTINCT s.enterprise_id FROM temp.scope_map sm2
+                   CROSS JOIN screening s ON s.county_code = sm2.code
+                   WHERE s.screened_on BETWEEN :start AND :end) done ON done.enterprise_id = e.id
         WHERE es.sector IN (SELECT value FROM json_each(:sectors)) AND {ALIVE}"""
 
 
@@ -144,14 +148,15 @@ def major_risk_registration_sql() -> str:
 
 
 def supervision_sql(by_sector: bool) -> str:
-    sector_join = "CROSS JOIN enterprise_sector es ON es.enterprise_id = e.id" if by_sector else ""
+    sector_join = "CROSS JOIN enterprise_sector es INDEXED BY sqlite_autoindex_enterprise_sector_1 ON es.enterprise_id = e.id" if by_sector else ""
     return f"""
         SELECT sm.county AS county, {"es.sector" if by_sector else "NULL"} AS sector, {ITEM_KEY} AS item,
                e.name AS label, (done.enterprise_id IS NOT NULL) AS hit,
                e.batch_id AS batch_id, e.src_row AS src_row
         FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code {sector_join}
-        LEFT JOIN (SELECT DISTINCT enterprise_id FROM inspection
-                   WHERE level = :level AND inspected_on BETWEEN :start AND :end) done ON done.enterprise_id = e.id
+        LEFT JOIN (SELECT DISTINCT i.enterprise_id FROM temp.scope_map sm2
+                   CROSS JOIN inspection i ON i.county_code = sm2.code
+                   WHERE i.level = :level AND i.inspected_on BETWEEN :start AND :end) done ON done.enterprise_id = e.id
         WHERE {ALIVE}"""
 
 
@@ -227,28 +232,25 @@ def risk_grid_sql() -> str:
 def repeat_hazards_sql() -> str:
     """Enterprises with hazards in the window; hit = NOT on the watch list. On the list: a hazard
     of the same kind (type, else description) found after another of that kind was rectified
-    (within one enterprise: the latest finding is later than the earliest rectification), or a
-    hazard whose recorded status went back from rectified to open. Two set-based passes."""
+    (within one enterprise and kind: the latest finding is later than the earliest
+    rectification), or a hazard a later ledger moved from rectified back to open (reopened_on,
+    set at import). One grouped pass over the scope's hazards."""
     return f"""
-        WITH h AS (
-            SELECT h.enterprise_id, h.id, h.found_on, h.status, COALESCE(h.closed_on, h.rectified_on) AS fixed_on,
-                   COALESCE(h.hazard_type, h.description) AS kind, sm.county
+        WITH kinds AS (
+            SELECT h.enterprise_id,
+                   COALESCE(MAX(h.found_on) > MIN(CASE WHEN h.status IN ('已整改', '已销号')
+                                                   THEN COALESCE(h.closed_on, h.rectified_on) END), 0)
+                   OR MAX(h.reopened_on <= :end) AS again
             FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
             WHERE h.found_on BETWEEN :start AND :end
-        ), again AS (
-            SELECT enterprise_id FROM h GROUP BY enterprise_id, kind
-            HAVING MAX(found_on) > MIN(CASE WHEN status IN ('已整改', '已销号') THEN fixed_on END)
-            UNION
-            SELECT h.enterprise_id FROM h
-            JOIN hazard_status b ON b.hazard_id = h.id AND b.status IN ('未整改', '整改中') AND b.recorded_at <= :end
-            JOIN hazard_status a ON a.hazard_id = h.id AND a.id < b.id AND a.status IN ('已整改', '已销号')
+            GROUP BY h.enterprise_id, COALESCE(h.hazard_type, h.description)
+        ), per AS (
+            SELECT enterprise_id, MAX(again) AS again FROM kinds GROUP BY enterprise_id
         )
         SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
-               (again.enterprise_id IS NULL) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
-        FROM (SELECT DISTINCT enterprise_id FROM h) w
-        CROSS JOIN enterprise e ON e.id = w.enterprise_id
-        JOIN temp.scope_map sm ON sm.code = e.county_code
-        LEFT JOIN again ON again.enterprise_id = e.id"""
+               NOT COALESCE(per.again, 0) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+        FROM per CROSS JOIN enterprise e ON e.id = per.enterprise_id
+        JOIN temp.scope_map sm ON sm.code = e.county_code"""
 
 
 # ---------------------------------------------------------------- generic over an item query

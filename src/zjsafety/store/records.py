@@ -8,7 +8,8 @@ from typing import Any, Iterable, Sequence
 
 from .. import __version__
 
-_CHUNK = 900  # stay under SQLite's variable limit on old builds
+_CHUNK = 900
+CLOSED_STATUSES = ("已整改", "已销号")  # stay under SQLite's variable limit on old builds
 
 
 def _chunks(seq: Sequence, n: int = _CHUNK):
@@ -111,7 +112,7 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
         if table == "enterprise":
             ent_sectors.append((rid, sectors))
         if table == "hazard" and stored[cols.index("status")] != values["status"]:
-            status_changes.append((rid, values))
+            status_changes.append((rid, values, stored[cols.index("status")]))
     prov = ["batch_id", "src_row"]
     if inserts:
         allc = ([] if table == "hazard" else ["natural_key"]) + cols + prov
@@ -132,10 +133,13 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
             conn.executemany("INSERT OR IGNORE INTO enterprise_sector(enterprise_id, sector) VALUES (?,?)",
                              [(e, s) for e, ss in ent_sectors for s in ss])
     if table == "hazard":
-        hist = [(rid, v["status"], v["rectified_on"], v["closed_on"], today, batch_id) for rid, v in status_changes]
+        hist = [(rid, v["status"], v["rectified_on"], v["closed_on"], today, batch_id) for rid, v, _ in status_changes]
         if hist:
             conn.executemany("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, "
                              "batch_id) VALUES (?,?,?,?,?,?)", hist)
+            reopened = [(today, rid) for rid, v, old in status_changes
+                        if old in CLOSED_STATUSES and v["status"] not in CLOSED_STATUSES]
+            conn.executemany("UPDATE hazard SET reopened_on = COALESCE(reopened_on, ?) WHERE id = ?", reopened)
         if new_keys:  # a new hazard's first status, dated when it was found
             conn.execute("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id) "
                          "SELECT id, status, rectified_on, closed_on, found_on, batch_id FROM hazard WHERE id > ?",

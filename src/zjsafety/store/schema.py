@@ -127,5 +127,14 @@ CREATE INDEX ix_penalty_county ON penalty(county_code, decided_on);
 CREATE INDEX ix_above_scale_uscc ON above_scale_list(uscc);
 """
 
-MIGRATIONS: list[str] = [M1, M2, M3]
+# Audits restrict the screened / inspected sets to the scope through the records' own county;
+M4 = """
+CREATE INDEX ix_screening_county ON screening(county_code, screened_on, enterprise_id);
+CREATE INDEX ix_inspection_county ON inspection(county_code, level, inspected_on, enterprise_id);
+-- set at import when a ledger moves a hazard from rectified back to open: the watch list of
+-- 治反复 then needs no walk over the status history
+ALTER TABLE hazard ADD COLUMN reopened_on TEXT;
+"""
+
+MIGRATIONS: list[str] = [M1, M2, M3, M4]
 LATEST = len(MIGRATIONS)
