@@ -32,7 +32,7 @@ def write_audit_xlsx(report, conn, path: Path) -> Path:
         c.font = Font(bold=True)
     for r in report.results:
         ws.append([r.rule, r.clause, r.title, r.scope, divisions.full_name(r.scope), r.sector, r.level, r.year,
-                   r.numerator, r.denominator, r.ratio, r.target, STATUS_CN.get(r.status, r.status),
+                   r.numerator, r.denominator, r.ratio, r.target, r.status_label(),
                    safe_text(r.note), len(r.missing)])
         row = ws.max_row
         ws.cell(row=row, column=11).number_format = "0.0%"

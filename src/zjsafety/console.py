@@ -116,6 +116,8 @@ def audit_table(report) -> None:
             t.add_column("说明", overflow="fold", max_width=36)
         for r in rs:
             label, style = STATUS_STYLE.get(r.status, (r.status, ""))
+            if r.on_schedule:
+                label = "进度正常"
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
             cells = [divisions.full_name(r.scope), r.sector or _level(r.level), str(r.year or ""), frac,
                      _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(len(r.missing) or "")]

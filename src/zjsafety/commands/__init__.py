@@ -2,8 +2,9 @@
 
 
 def register_all(app) -> None:
-    from . import audit_cmd, demo_cmd, import_cmd, sample_cmd
+    from . import audit_cmd, demo_cmd, import_cmd, report_cmd, sample_cmd
     import_cmd.register(app)
     audit_cmd.register(app)
     sample_cmd.register(app)
+    report_cmd.register(app)
     demo_cmd.register(app)

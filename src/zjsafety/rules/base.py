@@ -67,6 +67,18 @@ class Result:
     missing: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def on_schedule(self) -> bool:
+        """Passed before its deadline without reaching the target yet (on the straight-line path)."""
+        return self.status == "pass" and self.ratio is not None and self.target is not None and \
+            self.rule != "accident-reduction" and self.ratio < self.target
+
+    def status_label(self) -> str:
+        """The status in Chinese, as tables and reports show it."""
+        if self.on_schedule:
+            return "进度正常"
+        return {"pass": "达标", "fail": "未达标", "amber": "预警", "n/a": "无数据"}[self.status]
+
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("rule", "clause", "title", "scope", "sector", "level", "year",
                                            "numerator", "denominator", "ratio", "target", "status", "note",

@@ -125,6 +125,8 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
         counts["updated"] = len(updates)
     if table == "enterprise":
         by_key = {r[0]: r[2] for r in records}
+        if new_keys:
+            conn.execute("UPDATE enterprise SET first_seen = ? WHERE id > ?", (today, max_id))
         if new_keys:  # rows inserted just now are those above the old maximum id
             for rid, nk in conn.execute("SELECT id, natural_key FROM enterprise WHERE id > ?", (max_id,)):
                 ent_sectors.append((rid, by_key[nk]))

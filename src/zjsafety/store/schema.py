@@ -134,6 +134,9 @@ CREATE INDEX ix_inspection_county ON inspection(county_code, level, inspected_on
 -- set at import when a ledger moves a hazard from rectified back to open: the watch list of
 -- 治反复 then needs no walk over the status history
 ALTER TABLE hazard ADD COLUMN reopened_on TEXT;
+-- the day an enterprise first came into the database, for reports of what changed
+ALTER TABLE enterprise ADD COLUMN first_seen TEXT;
+UPDATE enterprise SET first_seen = (SELECT substr(b.imported_at, 1, 10) FROM import_batch b WHERE b.id = enterprise.batch_id);
 """
 
 MIGRATIONS: list[str] = [M1, M2, M3, M4]

@@ -1,0 +1,93 @@
+"""Merging county databases into one for a city or the province, keeping provenance and
+reporting conflicts (an enterprise claimed by two counties, a hazard with two statuses)
+instead of silently choosing: the first database given wins, and every conflict is listed."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DatabaseError, UsageError
+from .store import connect, schema_version
+from .store import merge_sql as m
+from .store.schema import LATEST
+
+
+@dataclass
+class MergeReport:
+    output: str
+    sources: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"output": self.output, "sources": self.sources, "conflicts": self.conflicts}
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.conflicts else 0
+
+
+def merge(sources: list[Path], output: Path) -> MergeReport:
+    if not sources:
+        raise UsageError("请给出要合并的县级数据库文件。")
+    if output.exists():
+        raise UsageError(f"输出文件“{output}”已存在；为免覆盖，请换一个文件名或先移走它。")
+    for p in sources:
+        if not Path(p).is_file():
+            raise UsageError(f"找不到数据库文件“{p}”。")
+        _check_source(Path(p))
+    conn = connect(output)
+    report = MergeReport(str(output))
+    try:
+        for p in sources:
+            label = Path(p).name
+            conn.execute("ATTACH DATABASE ? AS src", (str(Path(p).resolve()),))  # read only: we only SELECT
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for c in m.enterprise_conflicts(conn):
+                    report.conflicts.append({"type": "enterprise_county", "source": label, **c,
+                                             "message": f"企业“{c['name']}”（{c['key']}）在两个库中属于不同的县："
+                                                        f"保留 {c['kept_county']}，{label} 中为 {c['other_county']}"})
+                for c in m.hazard_conflicts(conn):
+                    report.conflicts.append({"type": "hazard_status", "source": label, **c,
+                                             "message": f"隐患 {c['key']} 状态不一致：保留“{c['kept_status']}”，"
+                                                        f"{label} 中为“{c['other_status']}”"})
+                m.copy_batches(conn, label)
+                entry = {"path": str(p), "enterprises": m.copy_enterprises(conn)}
+                before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM main.hazard").fetchone()[0]
+                for table, key in m.RECORDS:
+                    copied, dup = m.copy_records(conn, table, key)
+                    entry[table] = copied
+                    if dup:
+                        entry[f"{table}_already_present"] = dup
+                m.copy_hazard_history(conn, before)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.execute("DETACH DATABASE src")
+            report.sources.append(entry)
+    except BaseException:
+        conn.close()
+        output.unlink(missing_ok=True)
+        raise
+    conn.close()
+    return report
+
+
+def _check_source(p: Path) -> None:
+    with open(p, "rb") as fh:
+        if not fh.read(16).startswith(b"SQLite format 3"):
+            raise DatabaseError(f"“{p}”不是 zjsafety 数据库。")
+    c = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+    try:
+        v = schema_version(c)
+    except DatabaseError:
+        raise DatabaseError(f"“{p}”不是 zjsafety 数据库。") from None
+    finally:
+        c.close()
+    if v != LATEST:
+        raise DatabaseError(f"“{p}”的结构版本为 {v}，请先在该库上运行 zjsafety --db {p.name} init 升级到版本 {LATEST}。")
