@@ -119,7 +119,8 @@ def audit_table(report) -> None:
             if r.on_schedule:
                 label = "进度正常"
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
-            cells = [divisions.full_name(r.scope), r.sector or _level(r.level), str(r.year or ""), frac,
+            label_col = f"{_level(r.level)}·{r.sector}" if r.level and r.sector else (r.sector or _level(r.level))
+            cells = [divisions.full_name(r.scope), label_col, str(r.year or ""), frac,
                      _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(len(r.missing) or "")]
             if shared is None:
                 cells.append(r.note or "")

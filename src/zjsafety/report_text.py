@@ -17,6 +17,8 @@ NUMERALS = "一二三四五六七八九十"
 
 
 def _label(r) -> str:
+    if r.sector and r.level:
+        return f"{LEVEL_LABEL.get(r.level, r.level)}·{r.sector}"
     if r.sector:
         return r.sector
     return LEVEL_LABEL.get(r.level) or MEASURE.get(r.level) or ""

@@ -20,6 +20,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """生成一个演示县（西湖区）的多份台账，并依次运行导入、核查、抽查、报告。"""
         from ..demo import run_demo
-        summary = run_demo(folder, echo=None if as_json else out.print)
+        summary = run_demo(folder, echo=None if as_json else (lambda s: out.print(s, soft_wrap=True)))
         if as_json:
             print_json(summary)

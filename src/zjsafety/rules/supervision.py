@@ -39,7 +39,7 @@ class SupervisionQuota(Rule):
                 by_sector = level == "province"
                 sql = q.supervision_sql(by_sector)
                 params = {"start": start.isoformat(), "end": end.isoformat(), "level": level}
-                note = "省级部门督查其牵头行业领域的企业，按行业领域计" if by_sector else ""
+                note = ""  # province rows carry their sector: departments inspect the sectors they lead
                 out.extend(self.figures(ctx, sql, params, target=target, by_sector=by_sector, level=level,
                                         year=year, start=start, deadline=date(year, 12, 31), note=note))
         return out
