@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from conftest import Cli, plain
 from ledgers import write_csv
-from test_audit import N, U, ledgers
+from test_audit import N, U, county_cli, ledgers  # noqa: F401  (county_cli is a fixture)
 from zjsafety.audit import run
 from zjsafety.report import build, write
 from zjsafety.store import connect
@@ -23,29 +23,21 @@ from zjsafety.store import connect
 AS_OF = "2018-12-31"
 
 
-@pytest.fixture
-def county(tmp_path):
-    c = Cli(tmp_path / "county.db")
-    r = c("import", *ledgers(tmp_path), "--county", "330106")
-    assert r.exit_code == 0, r.stdout
-    return c
-
-
 def audit_json(cli, scope="330106", as_of=AS_OF):
     r, data = cli.json("audit", "--scope", scope, "--as-of", as_of)
     return data["results"]
 
 
-def test_xlsx_figures_equal_the_audit(county, tmp_path):
+def test_xlsx_figures_equal_the_audit(county_cli, tmp_path):
     out = tmp_path / "报告.xlsx"
-    r = county("report", "--scope", "330106", "--as-of", AS_OF, "-o", out)
+    r = county_cli("report", "--scope", "330106", "--as-of", AS_OF, "-o", out)
     assert r.exit_code == 0
     wb = load_workbook(out)
     assert wb.sheetnames[:2] == ["封面", "指标"] and "事故趋势" in wb.sheetnames
     ws = wb["指标"]
     assert ws.freeze_panes == "A2" and ws.page_setup.orientation == "landscape" and ws.print_title_rows
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    results = audit_json(county)
+    results = audit_json(county_cli)
     assert len(rows) == len(results)
     for row, res in zip(rows, results):
         assert row[0] == res["rule"] and row[4] == res["scope"]
@@ -56,13 +48,13 @@ def test_xlsx_figures_equal_the_audit(county, tmp_path):
     assert "企业.csv" in cover and any(isinstance(c, str) and len(c) == 64 for c in cover)  # file and sha256
 
 
-def test_docx_md_html_carry_the_same_figures(county, tmp_path):
-    results = audit_json(county)
+def test_docx_md_html_carry_the_same_figures(county_cli, tmp_path):
+    results = audit_json(county_cli)
     cov = next(r for r in results if r["rule"] == "screening-coverage" and r["sector"] == "道路交通")
     want = f"{cov['ratio']:.1%}（{cov['numerator']}/{cov['denominator']}"
     for ext in (".docx", ".md", ".html"):
         out = tmp_path / f"报告{ext}"
-        assert county("report", "--scope", "西湖区", "--as-of", AS_OF, "-o", out).exit_code == 0
+        assert county_cli("report", "--scope", "西湖区", "--as-of", AS_OF, "-o", out).exit_code == 0
         if ext == ".docx":
             doc = Document(out)
             text = "\n".join(p.text for p in doc.paragraphs)
@@ -103,9 +95,9 @@ class _Collect(HTMLParser):
             self._cell = None
 
 
-def test_html_is_self_contained_with_svg_charts(county, tmp_path):
+def test_html_is_self_contained_with_svg_charts(county_cli, tmp_path):
     out = tmp_path / "r.html"
-    county("report", "--scope", "330106", "--as-of", "2020-12-31", "-o", out)
+    county_cli("report", "--scope", "330106", "--as-of", "2020-12-31", "-o", out)
     p = _Collect()
     p.feed(out.read_text(encoding="utf-8"))
     assert "svg" in p.tags and "polyline" in p.tags
@@ -113,12 +105,12 @@ def test_html_is_self_contained_with_svg_charts(county, tmp_path):
     assert "未达标" in p.cells
 
 
-def test_progress_since(county, tmp_path):
+def test_progress_since(county_cli, tmp_path):
     out = tmp_path / "r.md"
-    county("report", "--scope", "330106", "--as-of", AS_OF, "--since", "2018-01-01", "-o", out)
+    county_cli("report", "--scope", "330106", "--as-of", AS_OF, "--since", "2018-01-01", "-o", out)
     text = out.read_text(encoding="utf-8")
     assert "自2018-01-01以来的进展" in text
-    conn = connect(county.db)
+    conn = connect(county_cli.db)
     data = build(conn, "330106", date(2018, 12, 31), since=date(2018, 1, 1))
     conn.close()
     ch = data.changes["330106"]
@@ -126,8 +118,8 @@ def test_progress_since(county, tmp_path):
     assert (ch["hazards_found"], ch["hazards_closed"]) == (3, 1)
 
 
-def test_report_numbers_come_from_the_audit(county):
-    conn = connect(county.db)
+def test_report_numbers_come_from_the_audit(county_cli):
+    conn = connect(county_cli.db)
     data = build(conn, "330106", date(2018, 12, 31))
     direct = run(conn, "330106", date(2018, 12, 31))
     conn.close()
@@ -151,25 +143,25 @@ def test_ledger_text_never_becomes_a_formula(tmp_path):
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
 
 
-def test_public_report_masks_personal_data(county, tmp_path):
+def test_public_report_masks_personal_data(county_cli, tmp_path):
     from zjsafety.masking import mask
     assert mask("13805711234") != "13805711234"
     out = tmp_path / "pub.md"
-    assert county("report", "--scope", "330106", "--as-of", AS_OF, "-o", out, "--public").exit_code == 0
+    assert county_cli("report", "--scope", "330106", "--as-of", AS_OF, "-o", out, "--public").exit_code == 0
 
 
-def test_unknown_format_and_bad_dates(county, tmp_path):
-    r = county("report", "--scope", "330106", "-o", tmp_path / "r.pdf")
+def test_unknown_format_and_bad_dates(county_cli, tmp_path):
+    r = county_cli("report", "--scope", "330106", "-o", tmp_path / "r.pdf")
     assert r.exit_code == 2 and ".pdf" in plain(r.stderr)
-    r = county("report", "--scope", "330106", "--as-of", AS_OF, "--since", "2019-01-01", "-o", tmp_path / "r.md")
+    r = county_cli("report", "--scope", "330106", "--as-of", AS_OF, "--since", "2019-01-01", "-o", tmp_path / "r.md")
     assert r.exit_code == 2 and "--since" in plain(r.stderr)
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
                     reason="LibreOffice is not installed")
-def test_xlsx_opens_in_libreoffice_without_repair(county, tmp_path):
+def test_xlsx_opens_in_libreoffice_without_repair(county_cli, tmp_path):
     out = tmp_path / "r.xlsx"
-    county("report", "--scope", "330106", "--as-of", AS_OF, "-o", out)
+    county_cli("report", "--scope", "330106", "--as-of", AS_OF, "-o", out)
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     p = subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
                        capture_output=True, timeout=180)
@@ -210,10 +202,10 @@ def test_merge_combines_counties_keeps_provenance_and_reports_conflicts(tmp_path
     assert any(x["scope"] == "330100" for x in data["results"])
 
 
-def test_merge_refuses_to_overwrite_and_foreign_files(tmp_path, county):
+def test_merge_refuses_to_overwrite_and_foreign_files(tmp_path, county_cli):
     out = tmp_path / "exists.db"
     out.write_bytes(b"")
-    r = Cli(out)("merge", county.db, "-o", out, db=False)
+    r = Cli(out)("merge", county_cli.db, "-o", out, db=False)
     assert r.exit_code == 2 and "已存在" in plain(r.stderr)
     bad = tmp_path / "bad.db"
     bad.write_text("x", encoding="utf-8")

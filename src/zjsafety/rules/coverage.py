@@ -18,6 +18,18 @@ class TargetParams(RuleParams):
     deadline: date | None = None
 
 
+class SimpleRatio(RatioRule):
+    """A ratio rule whose item query is one function of store.audit_sql, counted from the
+    pack's window_start (when `windowed`) to the as-of date."""
+
+    Params = TargetParams
+    sql: staticmethod
+    windowed: bool = True
+
+    def item_query(self, ctx):
+        return type(self).sql(), _period(ctx, self.p.window_start if self.windowed else None)
+
+
 class ScreeningCoverage(RatioRule):
     type = "screening_coverage"
     summary = ("企业（按县×行业领域）在统计窗口内有至少一条排查记录的比例；分母为窗口开始时未关闭的企业，"
@@ -75,42 +87,34 @@ class AboveScaleEntry(RatioRule):
         return res
 
 
-class MajorHazardRegistration(RatioRule):
+class MajorHazardRegistration(SimpleRatio):
     type = "major_hazard_registration"
     summary = "窗口内发现的重大事故隐患中，已列入重大事故隐患登记表（按隐患编号）的比例"
     by_sector = True
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
-    Params = TargetParams
-
-    def item_query(self, ctx):
-        return q.major_hazard_registration_sql(), _period(ctx, self.p.window_start)
+    sql = staticmethod(q.major_hazard_registration_sql)
 
     def run(self, ctx):
         res = super().run(ctx)
         return _sector_totals(self, ctx, res)
 
 
-class MajorRiskRegistration(RatioRule):
+class MajorRiskRegistration(SimpleRatio):
     type = "major_risk_registration"
     summary = "已辨识的重大安全风险/重大危险源中，已登记（备案）的比例"
     data_table = "major_risk"
     absent = "未导入重大安全风险/重大危险源台账"
-    Params = TargetParams
-
-    def item_query(self, ctx):
-        return q.major_risk_registration_sql(), _period(ctx, None)
+    sql = staticmethod(q.major_risk_registration_sql)
+    windowed = False
 
 
-class ListedSupervision(RatioRule):
+class ListedSupervision(SimpleRatio):
     type = "listed_supervision"
     summary = "窗口内的重大隐患中已挂牌督办的比例；另列出超过整改期限仍未整改的重大隐患（overdue）"
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
-    Params = TargetParams
-
-    def item_query(self, ctx):
-        return q.listed_supervision_sql(), _period(ctx, self.p.window_start)
+    sql = staticmethod(q.listed_supervision_sql)
 
     def run(self, ctx):
         res = super().run(ctx)
@@ -126,26 +130,21 @@ class ListedSupervision(RatioRule):
         return res
 
 
-class DualReport(RatioRule):
+class DualReport(SimpleRatio):
     type = "dual_report"
     summary = "规上企业的重大隐患中，既向负有监管职责的部门、又向职代会（从业人员）报告的比例"
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
-    Params = TargetParams
-
-    def item_query(self, ctx):
-        return q.dual_report_sql(), _period(ctx, self.p.window_start)
+    sql = staticmethod(q.dual_report_sql)
 
 
-class RiskGrid(RatioRule):
+class RiskGrid(SimpleRatio):
     type = "risk_grid"
     summary = "重大安全风险/重大危险源中，已明确网格及属地责任政府或监管部门的比例"
     data_table = "major_risk"
     absent = "未导入重大安全风险/重大危险源台账"
-    Params = TargetParams
-
-    def item_query(self, ctx):
-        return q.risk_grid_sql(), _period(ctx, None)
+    sql = staticmethod(q.risk_grid_sql)
+    windowed = False
 
 
 def _sector_totals(rule: RatioRule, ctx: Context, res: list[Result]) -> list[Result]:
