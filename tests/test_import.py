@@ -565,3 +565,26 @@ def test_peer_header_row_and_merged_header_are_found(tmp_path, cli):
                        "--map", m, "--dry-run")
     f = data["files"][0]
     assert f["rows"] == 1 and f["inserted"] == 1  # header on row 9 under a note, data on row 10
+
+
+def test_a_formula_saved_without_its_value_is_a_finding(tmp_path, cli, with_enterprises):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HAZ_HEADERS)
+    rows = haz_rows()
+    for r in rows:
+        ws.append(r)
+    ws["F2"] = "=DATE(2018,3,1)"  # openpyxl saves formulas with no cached result, as many tools do
+    p = tmp_path / "f.xlsx"
+    wb.save(p)
+    r, data = cli.json("import", p)
+    f = next(x for x in data["files"][0]["findings"] if x["type"] == "formula_no_value")
+    assert (f["row"], f["column"], f["value"]) == (2, "F", "=DATE(2018,3,1)")
+    assert data["files"][0]["inserted"] == 2
+
+
+def test_paths_that_cannot_be_written_are_a_clear_message(tmp_path, cli, ent_file):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    r = cli("demo", "--dir", blocker / "sub")
+    assert r.exit_code == 3 and "文件操作失败" in plain(r.stderr) and "Traceback" not in r.stderr

@@ -39,6 +39,13 @@ def guarded(fn):
         except KeyboardInterrupt:
             error_panel("已中断，数据库未作改动。")
             raise typer.Exit(130) from None
+        except OSError as exc:  # a path that cannot be read or written: the user's to fix
+            if state.debug:
+                traceback.print_exc()
+            where = f"“{exc.filename}”" if exc.filename else ""
+            error_panel(f"文件操作失败{where}：{exc.strerror or exc}",
+                        "请检查路径是否存在、是否有权限，或文件是否正在 Excel/WPS 中打开。")
+            raise typer.Exit(3) from None
         except Exception as exc:  # a bug, not bad input: say so, still without locals
             if state.debug:
                 traceback.print_exc()

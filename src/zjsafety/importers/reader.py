@@ -194,7 +194,8 @@ def expand_paths(args: list[Path]) -> list[Path]:
 
 
 _CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
-_CELL_NOVAL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:\s[^>]*)?>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)</c>')
+# a formula with no cached value: no <v>, or an empty one (openpyxl writes <v></v>)
+_CELL_NOVAL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:\s[^>]*)?>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 
 
 def _col_index(letters: bytes) -> int:
