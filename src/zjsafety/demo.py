@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Callable
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment  # noqa: F401  (kept for symmetry with errorbook)
 from openpyxl.styles import Alignment, Font
 
 from .normalize import USCC_ALPHABET, org_code_check_char, uscc_check_char
@@ -287,21 +286,8 @@ def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
 
 
 def _later_stages():
-    """Stages added by later modules (audit, sample, report), each (conn, folder, say) -> dict."""
-    stages = []
-    try:
-        from .audit import demo_stage as audit_stage
-        stages.append(audit_stage)
-    except ImportError:
-        pass
-    try:
-        from .sample import demo_stage as sample_stage
-        stages.append(sample_stage)
-    except ImportError:
-        pass
-    try:
-        from .report import demo_stage as report_stage
-        stages.append(report_stage)
-    except ImportError:
-        pass
-    return stages
+    """The stages after import, each (conn, folder, say) -> dict of what it wrote."""
+    from .audit import demo_stage as audit_stage
+    from .report import demo_stage as report_stage
+    from .sample import demo_stage as sample_stage
+    return [audit_stage, sample_stage, report_stage]
