@@ -2,6 +2,9 @@
 directly in SQLite, then `zjsafety audit` timed for the province and for one county, each as
 its own process.
 
+The rows of a county lie together, as in a real province database: each county imports its
+own ledgers, and `zjsafety merge` copies county databases one after another.
+
     python bench/audit_bench.py                       # 1M enterprises, 5M hazards
     python bench/audit_bench.py --enterprises 200000 --hazards 1000000
 
@@ -40,7 +43,7 @@ def build(db: Path, n_ent: int, n_haz: int) -> None:
         INSERT INTO enterprise(id, natural_key, uscc, name, name_norm, county_code, township, above_scale, status,
                                closed_on, batch_id, src_row)
         SELECT i, 'U:B' || i, 'B' || printf('%017d', i), '企业' || i, '企业' || i,
-               (SELECT code FROM cty WHERE cty.i = n.i % {len(counties)}), '镇' || (i % 17),
+               (SELECT code FROM cty WHERE cty.i = (n.i - 1) * {len(counties)} / {n_ent}), '镇' || (i % 17),
                (i % 5 = 0), CASE WHEN i % 50 = 0 THEN '关闭' ELSE '在营' END,
                CASE WHEN i % 50 = 0 THEN '2018-0' || (1 + i % 9) || '-01' END, 1, i + 1 FROM n""")
     c(f"""INSERT INTO enterprise_sector(enterprise_id, sector)
@@ -59,7 +62,7 @@ def build(db: Path, n_ent: int, n_haz: int) -> None:
                '隐患' || (i % 40), '类' || (i % 12), (i % 33 = 0),
                CASE i % 4 WHEN 0 THEN '未整改' WHEN 1 THEN '整改中' ELSE '已整改' END,
                '2019-06-30', CASE WHEN i % 4 > 1 THEN '2019-01-01' END, (i % 66 = 0), (i % 2), (i % 3 > 0), 1, i
-        FROM (SELECT i, 1 + (i * 7919) % {n_ent} AS e FROM n)""")
+        FROM (SELECT i, 1 + ((i - 1) * {n_ent} / {n_haz} + (i * 7919) % 97) % {n_ent} AS e FROM n)""")
     c("""INSERT INTO major_hazard_register(natural_key, hazard_no, registered_on, county_code)
         SELECT 'R:' || hazard_no, hazard_no, found_on, county_code FROM hazard WHERE is_major = 1 AND id % 5 != 0""")
     c("""INSERT INTO hazard_status(hazard_id, status, recorded_at, batch_id)
@@ -101,7 +104,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    db = OUT / f"province_{args.enterprises}_{args.hazards}.db"
+    db = OUT / f"province_{args.enterprises}_{args.hazards}_v2.db"
     if not db.exists():
         build(db, args.enterprises, args.hazards)
     exe = [sys.executable, "-m", "zjsafety", "--db", str(db), "audit", "--as-of", "2018-12-31", "--json"]

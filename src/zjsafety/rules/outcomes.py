@@ -103,7 +103,7 @@ class RepeatHazards(RatioRule):
         window_start: date | None = None
 
     def item_query(self, ctx):
-        return q.repeat_hazards_sql(), {"start": (self.p.window_start or date(1949, 1, 1)).isoformat(),
+        return q.repeat_hazards_sql(ctx.wide), {"start": (self.p.window_start or date(1949, 1, 1)).isoformat(),
                                         "end": ctx.as_of.isoformat()}
 
     def run(self, ctx: Context) -> list[Result]:

@@ -35,10 +35,11 @@ class SupervisionQuota(Rule):
             if not q.count_in_period(ctx.conn, "inspection", start.isoformat(), end.isoformat()):
                 out.append(self.na(ctx, f"未导入{year}年的督查记录", year=year))
                 continue
+            q.prepare_supervision(ctx.conn, start.isoformat(), end.isoformat(), ctx.wide)
             for level, target in self.p.levels.items():
                 by_sector = level == "province"
-                sql = q.supervision_sql(by_sector)
-                params = {"start": start.isoformat(), "end": end.isoformat(), "level": level}
+                sql = q.supervision_level_sql(level)
+                params = {}
                 note = ""  # province rows carry their sector: departments inspect the sectors they lead
                 out.extend(self.figures(ctx, sql, params, target=target, by_sector=by_sector, level=level,
                                         year=year, start=start, deadline=date(year, 12, 31), note=note))
