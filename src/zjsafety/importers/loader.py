@@ -127,9 +127,12 @@ class Loader:
         known = (sql.existing_hazard_numbers(self.conn, [m.hazard_no for _, m in valid])
                  if self.kind == "major_hazard_register" else set())
         out = []
+        needs_ent, needs_county, build = self.spec.needs_enterprise, self.spec.needs_county, self.spec.build
+        register = self.kind == "major_hazard_register"
+        seen, default_county = self.seen, self.default_county
         for row, m in valid:
             ent = ents.get(id(m))
-            if self.spec.needs_enterprise and ent is None:
+            if needs_ent and ent is None:
                 who = " / ".join(x for x in (m.name, m.uscc) if x)
                 why = ("该企业在本次导入的企业台账中被拒收，请先改正企业台账"
                        if {norm_name(m.name), m.uscc} & self.rejected_ents else "请先导入企业基本信息台账")
@@ -143,32 +146,33 @@ class Loader:
                              severity="warning")
             # the row's own county, else the county of the enterprise it names, else --county: a
             # record belongs where its enterprise is, whatever office sent the ledger
-            county = getattr(m, "county", None) or (ent.county if ent else None) or self.default_county
-            if self.spec.needs_county and not county:
+            county = getattr(m, "county", None) or (ent.county if ent else None) or default_county
+            if needs_county and not county:
                 self.finding(row, "county", "missing_county", "无法确定所属县（市、区）：该行未填写，也未用 --county 指定", "")
                 self._reject_stored(m)
                 continue
-            b = self.spec.build(m, county, ent)
+            b = build(m, county, ent)
             if not b.key:
                 self.finding(row, "uscc", "missing_value", "缺少统一社会信用代码（或组织机构代码、县+名称）", "")
                 self._reject_stored(m)
                 continue
-            for f, slug, msg, sev in b.problems:
-                self.finding(row, f, slug, msg, getattr(m, f, None), severity=sev)
-            if b.rejected:
-                self._reject_stored(m)
-                continue
-            if self.kind == "major_hazard_register" and m.hazard_no not in known:
+            if b.problems:
+                for f, slug, msg, sev in b.problems:
+                    self.finding(row, f, slug, msg, getattr(m, f, None), severity=sev)
+                if b.rejected:
+                    self._reject_stored(m)
+                    continue
+            if register and m.hazard_no not in known:
                 self.finding(row, "hazard_no", "unknown_hazard",
                              f"隐患编号“{m.hazard_no}”不在隐患台账中（已登记，待隐患台账导入后对应）", m.hazard_no,
                              severity="warning")
-            first = self.seen.get(b.key)
+            first = seen.get(b.key)
             if first is not None:
                 self.finding(row, None, "duplicate_in_file",
                              f"与第 {first} 行重复（同一{KEY_LABEL.get(self.kind, '记录')}）", b.key)
                 self.res.rejected += 1
                 continue
-            self.seen[b.key] = row
+            seen[b.key] = row
             out.append((b.key, b.values, b.sectors, row))
         counts = sql.upsert(self.conn, self.spec.table, out, self.batch_id, today=self.today)
         self.res.inserted += counts["inserted"]

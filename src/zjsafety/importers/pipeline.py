@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from operator import itemgetter
 from datetime import date
 from pathlib import Path
@@ -266,9 +267,7 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
     idxs = [c for c, _ in cols]
     width = max(idxs) + 1
     pick = itemgetter(*idxs) if len(idxs) > 1 else (lambda r: (r[idxs[0]],))
-    for i, row in enumerate(sh.rows()):
-        if i < hm.data_start:
-            continue
+    for i, row in enumerate(islice(sh.rows(), hm.data_start, None), start=hm.data_start):
         if len(row) < width:  # ragged rows (csv, some xls): pad
             row = row + [""] * (width - len(row))
         vals = pick(row)

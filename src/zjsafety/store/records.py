@@ -95,7 +95,7 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
     n = len(cols)
     inserts, updates, ent_sectors, status_changes, new_keys = [], [], [], [], []
     for key, values, sectors, src_row in records:
-        vals = [values[c] for c in cols]
+        vals = list(values.values())  # builders give every record the same keys in the same order
         old = existing.get(key)
         if old is None:
             inserts.append(([key] if table != "hazard" else []) + vals + [batch_id, src_row])
