@@ -63,3 +63,10 @@ def test_debug_shows_the_traceback(cli, db_path):
 def test_unknown_option_is_a_usage_error(cli):
     r = cli("import", "--no-such-option")
     assert r.exit_code == 2
+
+
+def test_output_into_a_missing_folder_is_a_clear_message(cli, tmp_path):
+    r = cli("template", "hazard", "-o", tmp_path / "没有这个文件夹" / "x.xlsx")
+    assert r.exit_code == 2 and "不存在" in plain(r.stderr)
+    r = cli("template", "hazard", "-o", tmp_path)
+    assert r.exit_code == 2

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from . import divisions
 from .errors import UsageError
+from .paths import check_output
 from .importers.errorbook import safe_text
 from .store import audit_sql
 
@@ -21,6 +22,7 @@ HEAD = ["规则", "条款", "指标", "范围代码", "范围", "行业领域", 
 
 
 def write_audit_xlsx(report, conn, path: Path) -> Path:
+    check_output(path)
     wb = Workbook()
     ws = wb.active
     ws.title = "核查汇总"
@@ -64,5 +66,5 @@ def write_audit_xlsx(report, conn, path: Path) -> Path:
     try:
         wb.save(path)
     except OSError as exc:
-        raise UsageError(f"无法写入“{path}”：{exc}（文件是否正在 Excel 中打开？）") from None
+        raise UsageError(f"无法写入“{path}”：{exc}（文件是否正在 Excel/WPS 中打开？）") from None
     return path

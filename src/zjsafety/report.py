@@ -15,6 +15,7 @@ from typing import Any
 from . import divisions, refdata
 from .audit import AuditReport, load_pack, run
 from .errors import UsageError
+from .paths import check_output
 from .rules import Result
 from .store import audit_sql, report_sql
 
@@ -116,6 +117,7 @@ def write(data: ReportData, path: Path, *, public: bool = False) -> Path:
     ext = path.suffix.lower()
     if ext not in FORMATS:
         raise UsageError(f"不支持的报告格式“{ext or path.name}”，可用：{'、'.join(FORMATS)}")
+    check_output(path)
     if ext == ".xlsx":
         from .report_xlsx import write_xlsx
         writer = write_xlsx

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 
 from . import divisions
 from .errors import UsageError
+from .paths import check_output
 from .importers.errorbook import safe_text
 from .importers.fields import LEVEL_LABEL
 from .masking import mask
@@ -35,6 +36,7 @@ def _rows(draw):
 
 
 def write_task_xlsx(conn, draw, path: Path) -> Path:
+    check_output(path)
     wb = Workbook()
     ws = wb.active
     ws.title = "抽查任务"

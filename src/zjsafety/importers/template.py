@@ -12,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import divisions, refdata
 from ..errors import UsageError
+from ..paths import check_output
 from ..normalize import CellError
 from .fields import HAZARD_STATUSES, LEVEL_LABEL, parser_name
 from .models import MODELS
@@ -63,6 +64,7 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
         raise UsageError(f"未知的台账类型“{kind}”，可用：{avail}")
     if output.suffix.lower() != ".xlsx":
         raise UsageError("模板只能保存为 .xlsx 文件。")
+    check_output(output)
     towns: list[str] = []
     if county:
         try:
@@ -146,5 +148,5 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
     try:
         wb.save(output)
     except OSError as exc:
-        raise UsageError(f"无法写入“{output}”：{exc}（文件是否正在 Excel 中打开？）") from None
+        raise UsageError(f"无法写入“{output}”：{exc}（文件是否正在 Excel/WPS 中打开？）") from None
     return output
