@@ -70,3 +70,14 @@ def test_output_into_a_missing_folder_is_a_clear_message(cli, tmp_path):
     assert r.exit_code == 2 and "不存在" in plain(r.stderr)
     r = cli("template", "hazard", "-o", tmp_path)
     assert r.exit_code == 2
+
+
+def test_usage_errors_are_said_in_chinese(cli):
+    r = cli("merge", "-o", "x.db")
+    assert r.exit_code == 2 and "缺少参数" in plain(r.stderr) and "--help" in r.stderr
+    r = cli("import", "--no-such-option", "x.xlsx")
+    assert r.exit_code == 2 and "没有选项" in plain(r.stderr)
+    r = cli("audit", "--year", "abc")
+    assert r.exit_code == 2 and "整数" in plain(r.stderr)
+    r = cli("sample", "--rate", "x", "--scope", "330106", "--seed", "a")
+    assert r.exit_code == 2 and "应为数字" in plain(r.stderr)

@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import typer.rich_utils
 
 from . import __version__
 from .commands.common import JsonOpt, guarded, state
-from .console import out, print_json
+from .console import out, print_json, usage_error
+
+# usage errors (missing argument, unknown option) are printed by Typer itself: say them in Chinese
+typer.rich_utils.rich_format_error = usage_error
 
 app = typer.Typer(
     name="zjsafety", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,

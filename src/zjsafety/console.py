@@ -203,3 +203,38 @@ def draws_table(rows: list[dict]) -> None:
         t.add_row(str(r["id"]), LEVEL_LABEL[r["level"]], r["scope"], str(r["year"]), r["seed"], str(r["frame_size"]),
                   str(r["quota"]), str(r["selected"]), str(r["inspected"]), r["created_at"][:16], note)
     out.print(t)
+
+
+_CLICK_MESSAGES = [
+    (r"Missing argument '(.+?)'\.", "缺少参数 {0}。"),
+    (r"Missing option '(.+?)'\.", "缺少选项 {0}。"),
+    (r"No such option: (\S+?)(?:\s+Did you mean (\S+?)\?)?$", "没有选项 {0}。"),
+    (r"No such command '(.+?)'\.", "没有命令 {0}。"),
+    (r"Option '(.+?)' requires an argument\.", "选项 {0} 后面需要一个值。"),
+    (r"Got unexpected extra arguments? \((.+?)\)", "多余的参数：{0}。"),
+    (r"Invalid value for '(.+?)': '(.+?)' is not a valid integer\.", "{0} 的值“{1}”不是整数。"),
+    (r"Invalid value for '(.+?)': '(.+?)' is not a valid float\.", "{0} 的值“{1}”不是数字。"),
+    (r"Invalid value for '(.+?)': Input should be a valid integer.*", "{0} 应为整数。"),
+    (r"Invalid value for '(.+?)': Input should be a valid number.*", "{0} 应为数字。"),
+    (r"Invalid value for '(.+?)': (.+)", "{0} 的值不对：{1}"),
+]
+
+
+def usage_error(exc) -> None:
+    """Click's usage errors (missing argument, unknown option…) in Chinese, in our panel.
+
+    Installed in place of typer.rich_utils.rich_format_error by cli.py: Typer prints usage
+    errors itself, before any of our code runs."""
+    import re
+    msg = exc.format_message()
+    text = msg
+    for pattern, zh in _CLICK_MESSAGES:
+        m = re.match(pattern, msg.strip(), re.S)
+        if m:
+            text = zh.format(*[g for g in m.groups() if g is not None])
+            break
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        err.print(ctx.get_usage(), markup=False, highlight=False)
+    hint = f"用 {ctx.command_path} --help 查看用法。" if ctx is not None else None
+    error_panel(text, hint, title="用法错误")
