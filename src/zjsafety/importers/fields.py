@@ -46,14 +46,16 @@ def _checked(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
-def _wrap(fn: Callable[[Any], Any], name: str | None = None) -> BeforeValidator:
+def _wrap(fn: Callable[[Any], Any], name: str | None = None, cache: bool = True) -> BeforeValidator:
     """A pydantic validator from a normaliser. Ledger columns repeat their values (counties,
     sectors, statuses, dates, the same USCC on many hazards), so each normaliser is memoised,
     and the memo is handed to pydantic as it is: a cache hit runs no Python frame at all.
     A CellError reaches the caller as pydantic's value_error with the CellError in its ctx
     (see `cell_error`), keeping our slug and Chinese message."""
-    cached = lru_cache(maxsize=1 << 16)(_checked(fn))
-    validator = BeforeValidator(cached)
+    # columns whose values rarely repeat (hazard numbers, free-text descriptions) skip the memo:
+    # there every lookup would miss and churn the cache
+    checked = _checked(fn)
+    validator = BeforeValidator(lru_cache(maxsize=1 << 16)(checked) if cache else checked)
     _PARSER_NAMES[id(validator)] = name or fn.__name__
     return validator
 
@@ -194,7 +196,9 @@ def parse_amount(v: Any) -> float | None:
 
 
 Text = Annotated[str | None, _wrap(clean_text)]
+FreeText = Annotated[str | None, _wrap(clean_text, cache=False)]  # values that rarely repeat
 Code = Annotated[str | None, _wrap(norm_code)]
+RowCode = Annotated[str | None, _wrap(norm_code, cache=False)]  # one per row: 隐患编号, 文书号
 Uscc = Annotated[str | None, _wrap(parse_uscc)]
 OrgCode = Annotated[str | None, _wrap(parse_org_code)]
 Day = Annotated[date | None, _wrap(parse_date)]

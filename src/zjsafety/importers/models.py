@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from .fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag,
-                     HazardStatus, Level, Major, OrgCode, Sectors, Text, Uscc, Year)
+from .fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText,
+                     HazardStatus, Level, Major, OrgCode, RowCode, Sectors, Text, Uscc, Year)
 
 
 class _Row(BaseModel):
@@ -28,7 +28,7 @@ class EnterpriseRow(_Names):
     above_scale: Flag = None
     enterprise_status: EnterpriseStatus = None
     closed_on: Day = None
-    address: Text = None
+    address: FreeText = None
     contact: Text = None
     phone: Text = None
 
@@ -45,11 +45,11 @@ class ScreeningRow(_Names):
 
 
 class HazardRow(_Names):
-    hazard_no: Code = None
+    hazard_no: RowCode = None
     township: Text = None
     sector: Sectors = []
     found_on: Day = None
-    description: Text = None
+    description: FreeText = None
     hazard_type: Text = None
     hazard_level: Major = None
     source: Text = None
@@ -90,18 +90,18 @@ class InspectionRow(_Names):
     inspection_level: Level = None
     department: Text = None
     inspectors: Text = None
-    inspection_result: Text = None
+    inspection_result: FreeText = None
     hazards_found: Count = None
     draw_ref: Text = None
 
 
 class PenaltyRow(_Names):
-    case_no: Text = None
+    case_no: FreeText = None
     decided_on: Day = None
     accident_related: AccidentRelated = None
     amount: Amount = None
     department: Text = None
-    violation: Text = None
+    violation: FreeText = None
 
 
 class AccidentStatRow(_Row):

@@ -119,6 +119,16 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
         conn.executemany(f"INSERT INTO {q(table)} ({','.join(map(q, allc))}) VALUES ({','.join('?' * len(allc))})",
                          inserts)
         counts["inserted"] = len(inserts)
+    if table == "hazard" and status_changes:
+        # history starts at the first change: the state before it, dated when the hazard was found
+        # (a hazard never changed has its one state in its own row, and no history rows)
+        ids = [rid for rid, _, _ in status_changes]
+        for part in _chunks(ids):
+            conn.execute(f"""
+                INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id)
+                SELECT h.id, h.status, h.rectified_on, h.closed_on, h.found_on, h.batch_id FROM hazard h
+                WHERE h.id IN ({','.join('?' * len(part))})
+                  AND NOT EXISTS (SELECT 1 FROM hazard_status s WHERE s.hazard_id = h.id)""", part)
     if updates:
         sets = ",".join(f"{q(c)}=?" for c in cols + prov)
         conn.executemany(f"UPDATE {q(table)} SET {sets} WHERE id=?", updates)
@@ -142,10 +152,6 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
             reopened = [(today, rid) for rid, v, old in status_changes
                         if old in CLOSED_STATUSES and v["status"] not in CLOSED_STATUSES]
             conn.executemany("UPDATE hazard SET reopened_on = COALESCE(reopened_on, ?) WHERE id = ?", reopened)
-        if new_keys:  # a new hazard's first status, dated when it was found
-            conn.execute("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id) "
-                         "SELECT id, status, rectified_on, closed_on, found_on, batch_id FROM hazard WHERE id > ?",
-                         (max_id,))
     return counts
 
 
