@@ -46,7 +46,7 @@ def build(db: Path, n_ent: int, n_haz: int) -> None:
                (SELECT code FROM cty WHERE cty.i = (n.i - 1) * {len(counties)} / {n_ent}), '镇' || (i % 17),
                (i % 5 = 0), CASE WHEN i % 50 = 0 THEN '关闭' ELSE '在营' END,
                CASE WHEN i % 50 = 0 THEN '2018-0' || (1 + i % 9) || '-01' END, 1, i + 1 FROM n""")
-    c(f"""INSERT INTO enterprise_sector(enterprise_id, sector)
+    c("""INSERT INTO enterprise_sector(enterprise_id, sector)
         SELECT id, (SELECT name FROM sec WHERE sec.i = enterprise.id % 10) FROM enterprise""")
     c("""INSERT OR IGNORE INTO enterprise_sector(enterprise_id, sector)
         SELECT id, '危险化学品' FROM enterprise WHERE id % 7 = 0""")

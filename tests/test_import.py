@@ -1,6 +1,5 @@
 """zjsafety import: kinds, formats, layouts, policies, provenance, through the CLI and the library."""
 
-import json
 import shutil
 import sqlite3
 from datetime import date
@@ -11,7 +10,6 @@ from openpyxl import Workbook, load_workbook
 
 from conftest import FIXTURES, plain
 from ledgers import (ENT_HEADERS, HAZ_HEADERS, NAMES, USCC, ent_rows, haz_rows, ods, write_csv, xlsx)
-from zjsafety.errors import UnreadableInput
 from zjsafety.importers.pipeline import import_files
 from zjsafety.store import connect
 

@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from docx import Document
@@ -17,7 +16,7 @@ from conftest import Cli, plain
 from ledgers import write_csv
 from test_audit import N, U, county_cli, ledgers  # noqa: F401  (county_cli is a fixture)
 from zjsafety.audit import run
-from zjsafety.report import build, write
+from zjsafety.report import build
 from zjsafety.store import connect
 
 AS_OF = "2018-12-31"
@@ -58,10 +57,8 @@ def test_docx_md_html_carry_the_same_figures(county_cli, tmp_path):
         if ext == ".docx":
             doc = Document(out)
             text = "\n".join(p.text for p in doc.paragraphs)
-            table_text = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
         else:
             text = out.read_text(encoding="utf-8")
-            table_text = None
         assert "安全生产综合治理三年行动进展情况报告" in text and want in text, ext
         assert "部署实施" in text  # the plan's phase at 2018-12-31
     # the detail table of the Word report lists every audit result with its figures

@@ -4,7 +4,6 @@ strata, inclusion rates over many seeds, verification against tampering, 回避.
 import json
 import math
 import random
-import sqlite3
 from collections import Counter
 from datetime import date
 
@@ -13,7 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from conftest import Cli, plain
-from ledgers import write_csv, xlsx
+from ledgers import write_csv
 from zjsafety import sample as S
 from zjsafety.demo import make_uscc
 from zjsafety.errors import ZjError

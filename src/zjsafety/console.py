@@ -67,7 +67,7 @@ def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
                 ft.add_row("", "", f"[dim]…… {typ} 另有 {by_type[typ] - len(group)} 条[/dim]")
         out.print(ft)
         if len(findings) > shown:
-            out.print(f"[dim]完整清单：加 --json，或 --errors-to 文件夹 生成标注了错误的工作簿退回修改。[/dim]")
+            out.print("[dim]完整清单：加 --json，或 --errors-to 文件夹 生成标注了错误的工作簿退回修改。[/dim]")
     tot = result.totals
     state = ("（试运行，未写入数据库）" if result.dry_run else
              "（--strict：有被拒收的行，全部未写入）" if result.strict and not result.committed else "")

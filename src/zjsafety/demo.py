@@ -12,7 +12,7 @@ from typing import Callable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .normalize import USCC_ALPHABET, org_code_check_char, uscc_check_char
+from .normalize import org_code_check_char, uscc_check_char
 
 COUNTY = "330106"
 TOWNS = ["三墩镇", "蒋村街道", "留下街道", "转塘街道", "双浦镇", "文新街道", "古荡街道"]
@@ -66,7 +66,7 @@ def _xlsx(path: Path, title: str, headers: list, rows: list[list], *, two_row: d
     ws = wb.active
     ws.title = title[:31]
     ws.append([title])
-    ws.append([f"填报单位：西湖区应急管理局（盖章）", None, None, f"填报日期：2019年1月10日"])
+    ws.append(["填报单位：西湖区应急管理局（盖章）", None, None, "填报日期：2019年1月10日"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(4, len(headers)))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")

@@ -20,9 +20,8 @@ from typing import Callable, Iterable
 from .. import refdata
 from ..errors import UnreadableInput, UsageError
 from ..findings import Finding
-from ..normalize import clean_text, fold, norm_code, norm_name
+from ..normalize import clean_text, fold
 from ..store import records as sql
-from ..store import transaction
 from .headers import HeaderMap, Synonyms, col_letter, detect, load_synonyms, SCAN_ROWS
 from .fields import SpecialCell
 from .reader import Ledger, Sheet, expand_paths, open_ledger

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from ..importers.fields import LEVEL_LABEL
 from ..store import audit_sql as q
 from .base import Context, Result, Rule, RuleParams, judge
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .. import __version__
 
