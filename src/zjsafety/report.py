@@ -41,6 +41,7 @@ class ReportData:
     phase: dict | None
     sources: list[dict]
     trend: list[Result]  # accident-reduction results, one audit per year
+    milestones: str = "zj-2017-2020"  # the plan file of dated tasks (data/plan/<name>.toml)
     since: date | None = None
     before: AuditReport | None = None
     changes: dict[str, dict] = field(default_factory=dict)
@@ -58,8 +59,8 @@ class ReportData:
 
     def county_rows(self) -> list[Result]:
         """The results of single counties (the roll-up rows left out), for 'below target' lists."""
-        return [r for r in self.audit.results if r.scope != self.audit.scope or len(self.scope) == 6
-                and not self.scope.endswith("00")]
+        single = divisions.get(self.scope) is not None and divisions.get(self.scope).level == "county"
+        return [r for r in self.audit.results if single or r.scope != self.audit.scope]
 
     def coverage_by_county(self) -> list[tuple[str, int, int]]:
         """(county, screened, enterprises) over the four sectors, summed from the audit's rows."""
@@ -77,8 +78,7 @@ class ReportData:
 
     def overdue_milestones(self) -> list[tuple[str, str, str]]:
         """(county, code, title) of milestones past their deadline without completion."""
-        plan = refdata.plan(self.audit.plan if (refdata.data_dir() / "plan" / f"{self.audit.plan}.toml").exists()
-                            else "zj-2017-2020")
+        plan = refdata.plan(self.milestones)
         titles = {m["code"]: m["title"] for m in plan["milestone"]}
         return [(r.scope, code, titles.get(code, "")) for r in self.results("milestones") for code in r.missing]
 
@@ -100,8 +100,9 @@ def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str
     for y in range(pack.get("first_year", 2017), last_year + 1):
         trend.extend(r for r in run(conn, scope, as_of, year=y, plan=plan, rules=["accident-reduction"]).results
                      if r.scope == audit.scope)
-    data = ReportData(audit.scope, as_of, audit, phase_at(as_of, pack.get("milestones", pack["plan"])),
-                      report_sql.sources(conn), trend)
+    milestones = pack.get("milestones", pack["plan"])
+    data = ReportData(audit.scope, as_of, audit, phase_at(as_of, milestones), report_sql.sources(conn), trend,
+                      milestones=milestones)
     if since:
         if since >= as_of:
             raise UsageError("--since 应早于 --as-of。")

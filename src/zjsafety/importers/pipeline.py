@@ -112,7 +112,7 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
     units.sort(key=lambda u: u.order)
     today = date.today().isoformat()
     rejected_ents: set[str] = set()  # enterprises refused in this call, to explain later misses
-    with _maybe_commit(conn, strict=strict, dry_run=dry_run) as state:
+    with _maybe_commit(conn, dry_run=dry_run) as state:
         for u in units:
             res = _load_unit(conn, u, county, today, progress, rejected_ents)
             results.append(res)
@@ -128,7 +128,7 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
 class _maybe_commit:
     """One transaction for the whole call; rolled back for dry runs and failed strict runs."""
 
-    def __init__(self, conn, *, strict, dry_run):
+    def __init__(self, conn, *, dry_run):
         self.conn, self.state = conn, {"rollback": dry_run}
 
     def __enter__(self):

@@ -3,4 +3,4 @@
 Other modules call these functions; they never build SQL themselves.
 """
 
-from .connection import connect, open_db, schema_version, transaction  # noqa: F401
+from .connection import connect, schema_version, transaction  # noqa: F401

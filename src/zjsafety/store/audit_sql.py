@@ -288,7 +288,8 @@ def repeat_hazards_sql(wide: bool = False) -> str:
             SELECT enterprise_id, MAX(again) AS again FROM kinds GROUP BY enterprise_id
         )
         SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
-               NOT COALESCE(per.again, 0) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+               NOT COALESCE(per.again, 0) AS hit, e.batch_id AS batch_id, e.src_row AS src_row,
+               e.id AS enterprise_id
         FROM per CROSS JOIN enterprise e ON e.id = per.enterprise_id
         JOIN temp.scope_map sm ON sm.code = e.county_code"""
 
@@ -359,11 +360,6 @@ def count_in_period(conn, table: str, start: str | None, end: str | None) -> int
         sql = (f"SELECT EXISTS (SELECT 1 FROM temp.scope_map sm CROSS JOIN {table} t ON t.county_code = sm.code "
                f"WHERE 1{when})")
     return conn.execute(sql, {"start": start, "end": end}).fetchone()[0]
-
-
-def table_has_rows(conn, table: str) -> bool:
-    assert table.isidentifier()
-    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] == 1
 
 
 def accident_totals(conn, years: list[int]) -> dict[tuple[str, int], tuple]:

@@ -107,8 +107,6 @@ def connect(path: str | os.PathLike | None = None, *, upgrade: bool = True) -> s
     return conn
 
 
-open_db = connect
-
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:

@@ -155,14 +155,6 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
     return counts
 
 
-def import_history(conn: sqlite3.Connection) -> list[dict]:
-    return [dict(r) for r in conn.execute("SELECT * FROM import_batch ORDER BY id")]
-
-
-def table_counts(conn: sqlite3.Connection, tables: Iterable[str]) -> dict[str, int]:
-    return {t: conn.execute(f"SELECT COUNT(*) FROM {q(t)}").fetchone()[0] for t in tables}
-
-
 def townships(conn: sqlite3.Connection, county: str) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT township FROM enterprise WHERE county_code=? AND township IS NOT NULL ORDER BY township",

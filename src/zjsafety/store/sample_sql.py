@@ -3,6 +3,7 @@ roster, and the append-only draw log. The scope is the temp.scope_map of audit_s
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timezone
 
@@ -37,8 +38,7 @@ MUST_INCLUDE = {
 def must_include(conn: sqlite3.Connection, reason: str, as_of: str, window_start: str) -> set[int]:
     if reason == "repeat-hazards":
         from .audit_sql import repeat_hazards_sql
-        sql = f"SELECT e.id FROM ({repeat_hazards_sql()}) q JOIN enterprise e ON COALESCE(e.uscc, e.natural_key) = q.item " \
-              f"WHERE NOT q.hit"
+        sql = f"SELECT q.enterprise_id FROM ({repeat_hazards_sql()}) q WHERE NOT q.hit"
         return {r[0] for r in conn.execute(sql, {"start": window_start, "end": as_of})}
     return {r[0] for r in conn.execute(MUST_INCLUDE[reason], {"as_of": as_of})}
 
@@ -101,7 +101,6 @@ def previous_of_level(conn: sqlite3.Connection, level: str, scope: str, before_i
 def earlier_selected(conn: sqlite3.Connection, level: str, scope: str, year: int) -> set[str]:
     """Keys selected by the year's earlier draws of this level and scope (latest of each batch)."""
     keys: set[str] = set()
-    import json
     rows = conn.execute("""
         SELECT result_json FROM sample_draw d WHERE level=? AND scope=? AND year=?
           AND NOT EXISTS (SELECT 1 FROM sample_draw r WHERE r.supersedes = d.id)""", (level, scope, year))
