@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import mul
 
 from . import refdata
 
@@ -56,6 +57,8 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VAL = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_W = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_W = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_VAL = {c: int(c, 36) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}  # GB 11714: A=10 … Z=35
+_ORG_RE = re.compile(r"[0-9A-Z]{8}[0-9X]")
 
 
 def norm_code(v: object) -> str | None:
@@ -69,13 +72,13 @@ def norm_code(v: object) -> str | None:
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(_USCC_VAL[c] * w for c, w in zip(first17, _USCC_W))
+    total = sum(map(mul, map(_USCC_VAL.__getitem__, first17), _USCC_W))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def org_code_check_char(first8: str) -> str:
     """GB 11714 check character over 8 digits/letters (A=10 … Z=35)."""
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, _ORG_W))
+    total = sum(map(mul, map(_ORG_VAL.__getitem__, first8), _ORG_W))
     r = 11 - total % 11
     return "X" if r == 10 else "0" if r == 11 else str(r)
 
@@ -84,13 +87,13 @@ def uscc_problem(code: str) -> str | None:
     """Why a normalised USCC is invalid, in Chinese; None when it is valid."""
     if len(code) != 18:
         return f"应为18位，实际{len(code)}位"
-    bad = [c for c in code if c not in _USCC_VAL]
-    if bad:
+    if not _USCC_VAL.keys() >= set(code):
+        bad = [c for c in code if c not in _USCC_VAL]
         return f"含有不允许的字符“{''.join(dict.fromkeys(bad))}”（不使用 I、O、Z、S、V）"
     if not code[2:8].isdigit():
         return "第3—8位应为行政区划代码（数字）"
     body = code[8:17]
-    if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", body):
+    if not _ORG_RE.fullmatch(body):
         return "第9—17位组织机构代码格式不对"
     if org_code_check_char(body[:8]) != body[8]:
         return f"内含组织机构代码校验位不对（应为{org_code_check_char(body[:8])}）"
@@ -114,7 +117,7 @@ def parse_org_code(v: object) -> str | None:
     code = norm_code(v)
     if code is None:
         return None
-    if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", code) or org_code_check_char(code[:8]) != code[8]:
+    if not _ORG_RE.fullmatch(code) or org_code_check_char(code[:8]) != code[8]:
         raise CellError("bad_org_code", f"组织机构代码“{code}”无效（9位，末位为 GB 11714 校验位）")
     return code
 

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any, Callable
 
-from pydantic import BeforeValidator
+from pydantic import PlainValidator
 
 from .. import divisions
 from ..normalize import (CellError, clean_text, fold, parse_bool, parse_date, parse_int,
@@ -46,16 +46,17 @@ def _checked(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
-def _wrap(fn: Callable[[Any], Any], name: str | None = None, cache: bool = True) -> BeforeValidator:
-    """A pydantic validator from a normaliser. Ledger columns repeat their values (counties,
-    sectors, statuses, dates, the same USCC on many hazards), so each normaliser is memoised,
-    and the memo is handed to pydantic as it is: a cache hit runs no Python frame at all.
+def _wrap(fn: Callable[[Any], Any], name: str | None = None, cache: bool = True) -> PlainValidator:
+    """A pydantic validator from a normaliser: the normaliser's result is the field's value
+    (no second pass over its type). Ledger columns repeat their values (counties, sectors,
+    statuses, dates, the same USCC on many hazards), so each normaliser is memoised, and the
+    memo is handed to pydantic as it is: a cache hit runs no Python frame at all.
     A CellError reaches the caller as pydantic's value_error with the CellError in its ctx
     (see `cell_error`), keeping our slug and Chinese message."""
     # columns whose values rarely repeat (hazard numbers, free-text descriptions) skip the memo:
     # there every lookup would miss and churn the cache
     checked = _checked(fn)
-    validator = BeforeValidator(lru_cache(maxsize=1 << 16)(checked) if cache else checked)
+    validator = PlainValidator(lru_cache(maxsize=1 << 16)(checked) if cache else checked)
     _PARSER_NAMES[id(validator)] = name or fn.__name__
     return validator
 

@@ -18,7 +18,7 @@ from ..normalize import CellError, norm_code, norm_name
 from ..store import records as sql
 from .fields import cell_error, parse_level
 from .headers import HeaderMap, col_letter
-from .models import MODELS
+from .models import ROW_TYPES
 from .records import SPECS, EntMatch
 
 NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list"}
@@ -27,7 +27,7 @@ KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "i
 
 @lru_cache(maxsize=None)
 def _adapter(kind: str) -> TypeAdapter:
-    return TypeAdapter(list[MODELS[kind]])
+    return TypeAdapter(list[ROW_TYPES[kind]])
 
 
 class Loader:
@@ -41,6 +41,7 @@ class Loader:
         self.today = today
         self.rejected_ents = rejected_ents  # enterprises refused in this call, to explain later misses
         self.col_of = {f: c for c, f in hmap.columns.items()}
+        self.fields = ROW_TYPES[self.kind]._fields  # a row's cells come in this order
         self.seen: dict[str, int] = {}
         self.ent_cache: dict[tuple, EntMatch | None] = {}
 
@@ -59,8 +60,9 @@ class Loader:
 
     # -------------------------------------------------------------- stage 1: validate
 
-    def check(self, pending: list[tuple[int, dict]]) -> list[tuple[int, object]]:
-        """Rows that pass the model and the required fields, as (Excel row, model)."""
+    def check(self, pending: list[tuple[int, tuple]]) -> list[tuple[int, object]]:
+        """Rows that pass the model and the required fields, as (Excel row, validated row).
+        `pending` holds (Excel row, cells in the order of `self.fields`)."""
         if not pending:
             return []
         self.res.rows += len(pending)
@@ -83,7 +85,7 @@ class Loader:
             valid.append((row, m))
         return valid
 
-    def _validate(self, pending: list[tuple[int, dict]]) -> list[tuple[int, object]]:
+    def _validate(self, pending: list[tuple[int, tuple]]) -> list[tuple[int, object]]:
         """The kind's pydantic model over a batch at once (about twice as fast as row by row);
         rows with errors become findings and the rest are validated again."""
         todo = pending
@@ -94,18 +96,21 @@ class Loader:
                 bad: set[int] = set()
                 for err in e.errors():
                     idx = err["loc"][0]
-                    f = str(err["loc"][1]) if len(err["loc"]) > 1 else None
+                    f = self.fields[err["loc"][1]] if len(err["loc"]) > 1 else None
                     row, cells = todo[idx]
                     slug, msg = cell_error(err)
-                    self.finding(row, f, slug, msg, cells.get(f) if f else None)
+                    self.finding(row, f, slug, msg, err.get("input") if f else None)
                     if idx not in bad:
-                        self._refused_enterprise(cells.get("name"), cells.get("uscc"))
+                        self._refused_enterprise(self._raw(cells, "name"), self._raw(cells, "uscc"))
                     bad.add(idx)
                 self.res.rejected += len(bad)
                 todo = [t for i, t in enumerate(todo) if i not in bad]
                 continue
             return [(row, m) for (row, _), m in zip(todo, models)]
         return []
+
+    def _raw(self, cells: tuple, f: str) -> object:
+        return cells[self.fields.index(f)] if f in self.fields else None
 
     def _level_from_dept(self, row: int, m):
         try:
@@ -117,7 +122,7 @@ class Loader:
                          "督查层级为空（县级/市级/省级），督查部门也看不出层级", "")
             self.res.rejected += 1
             return None
-        return m.model_copy(update={"inspection_level": lvl})
+        return m._replace(inspection_level=lvl)
 
     # -------------------------------------------------------------- stage 2: store
 

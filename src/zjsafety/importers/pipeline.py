@@ -259,13 +259,17 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
                              kind=hm.kind, sheet=sh.name)
     loader = Loader(conn, hm, res, batch_id, default_county, today, rejected_ents)
     label = f"{led.path.name}:{sh.name}"
-    pending: list[tuple[int, dict]] = []
+    pending: list[tuple[int, tuple]] = []
     cols = list(hm.columns.items())
     special = sh.special
-    fields = [f for _, f in cols]
     idxs = [c for c, _ in cols]
     width = max(idxs) + 1
     pick = itemgetter(*idxs) if len(idxs) > 1 else (lambda r: (r[idxs[0]],))
+    # the picked cells in the row type's field order; a field no column maps to reads the
+    # blank appended after the picked cells
+    at = {f: k for k, (_, f) in enumerate(cols)}
+    order = itemgetter(*[at.get(f, len(cols)) for f in loader.fields])
+    blank = ("",)
     for i, row in enumerate(islice(sh.rows(), hm.data_start, None), start=hm.data_start):
         if len(row) < width:  # ragged rows (csv, some xls): pad
             row = row + [""] * (width - len(row))
@@ -275,15 +279,12 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
             if not _blank(row):
                 res.skipped += 1  # only unmapped columns filled: nothing of ours
             continue
-        cells = dict(zip(fields, vals))
         if marked:
-            for c, f in cols:
-                if (i, c) in special:
-                    cells[f] = SpecialCell(*special[(i, c)])
+            vals = tuple(SpecialCell(*special[(i, c)]) if (i, c) in special else v for c, v in zip(idxs, vals))
         if _is_totals(row):
             res.skipped += 1
             continue
-        pending.append((i + 1, cells))
+        pending.append((i + 1, order(vals + blank)))
         if len(pending) >= BATCH:
             loader.store(loader.check(pending))
             pending = []

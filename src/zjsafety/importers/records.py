@@ -53,7 +53,7 @@ def enterprise_key(m) -> str | None:
 
 
 def build_enterprise(m, county: str | None, ent: EntMatch | None) -> Built:
-    key = enterprise_key(m.model_copy(update={"county": county}))
+    key = enterprise_key(m._replace(county=county))
     sectors = list(m.sector) or ([h] if (h := industry_sector_hint(m.industry_code)) else [])
     status = m.enterprise_status or ("关闭" if m.closed_on else "在营")
     b = Built(key or "", dict(
