@@ -46,6 +46,22 @@ def _checked(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
+def _plain_text(v: Any) -> Any:
+    """clean_text for columns that rarely repeat (descriptions): the usual cell, a string that
+    cannot be an error value, is stripped here in one frame."""
+    if v.__class__ is str and v[:1] != "#":
+        return v.strip() or None
+    return _checked_clean_text(v)
+
+
+def _plain_code(v: Any) -> Any:
+    """norm_code for one-per-row codes (隐患编号, 文书号): ASCII letters and digits, upper-cased
+    here in one frame; anything else takes the full path."""
+    if v.__class__ is str and v.isascii() and v.isalnum():
+        return v.upper()
+    return _checked_norm_code(v)
+
+
 def _wrap(fn: Callable[[Any], Any], name: str | None = None, cache: bool = True) -> PlainValidator:
     """A pydantic validator from a normaliser: the normaliser's result is the field's value
     (no second pass over its type). Ledger columns repeat their values (counties, sectors,
@@ -55,13 +71,15 @@ def _wrap(fn: Callable[[Any], Any], name: str | None = None, cache: bool = True)
     (see `cell_error`), keeping our slug and Chinese message."""
     # columns whose values rarely repeat (hazard numbers, free-text descriptions) skip the memo:
     # there every lookup would miss and churn the cache
-    checked = _checked(fn)
-    validator = PlainValidator(lru_cache(maxsize=1 << 16)(checked) if cache else checked)
+    checked = _FAST.get(fn, _checked(fn)) if not cache else lru_cache(maxsize=1 << 16)(_checked(fn))
+    validator = PlainValidator(checked)
     _PARSER_NAMES[id(validator)] = name or fn.__name__
     return validator
 
 
 _PARSER_NAMES: dict[int, str] = {}
+_checked_clean_text, _checked_norm_code = _checked(clean_text), _checked(norm_code)
+_FAST = {clean_text: _plain_text, norm_code: _plain_code}
 
 
 def parser_name(meta: object) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from functools import lru_cache
+from operator import attrgetter
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -42,6 +43,8 @@ class Loader:
         self.rejected_ents = rejected_ents  # enterprises refused in this call, to explain later misses
         self.col_of = {f: c for c, f in hmap.columns.items()}
         self.fields = ROW_TYPES[self.kind]._fields  # a row's cells come in this order
+        req = self.spec.required
+        self.required = attrgetter(*req) if len(req) > 1 else (lambda m, f=req[0]: (getattr(m, f),))
         self.seen: dict[str, int] = {}
         self.ent_cache: dict[tuple, EntMatch | None] = {}
 
@@ -67,22 +70,23 @@ class Loader:
             return []
         self.res.rows += len(pending)
         valid = []
+        required, named = self.required, self.kind in NAMED_KINDS
         for row, m in self._validate(pending):
-            missing = [f for f in self.spec.required if getattr(m, f) is None]
-            if self.kind in NAMED_KINDS and not m.name and not m.uscc:
-                missing.append("name")
-            if missing:
-                for f in missing:
-                    label = self.hmap.headers.get(self.col_of[f], f) if f in self.col_of else f
-                    self.finding(row, f, "missing_value", f"必填项“{label}”为空", "")
-                self.res.rejected += 1
-                self._refused_enterprise(getattr(m, "name", None), getattr(m, "uscc", None))
+            if None not in required(m) and (not named or m.name or m.uscc):
+                if self.kind == "inspection" and not m.inspection_level:
+                    m = self._level_from_dept(row, m)
+                    if m is None:
+                        continue
+                valid.append((row, m))
                 continue
-            if self.kind == "inspection" and not m.inspection_level:
-                m = self._level_from_dept(row, m)
-                if m is None:
-                    continue
-            valid.append((row, m))
+            missing = [f for f in self.spec.required if getattr(m, f) is None]
+            if named and not m.name and not m.uscc:
+                missing.append("name")
+            for f in missing:
+                label = self.hmap.headers.get(self.col_of[f], f) if f in self.col_of else f
+                self.finding(row, f, "missing_value", f"必填项“{label}”为空", "")
+            self.res.rejected += 1
+            self._refused_enterprise(getattr(m, "name", None), getattr(m, "uscc", None))
         return valid
 
     def _validate(self, pending: list[tuple[int, tuple]]) -> list[tuple[int, object]]:

@@ -16,7 +16,8 @@ from .fields import (AccidentRelated, Amount, Code, Count, County, Day, Enterpri
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # built on first use: imports validate the row types below, only templates read the models
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class _Names(_Row):

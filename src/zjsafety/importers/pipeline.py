@@ -275,7 +275,7 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
             row = row + [""] * (width - len(row))
         vals = pick(row)
         marked = bool(special) and any((i, c) in special for c in idxs)
-        if not marked and (not any(vals) or _blank(vals)):  # any() is the fast exit for empty rows
+        if not marked and _blank(vals):
             if not _blank(row):
                 res.skipped += 1  # only unmapped columns filled: nothing of ours
             continue

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 import python_calamine as pc
 
 from ..errors import UnreadableInput
+from . import prefetch
 
 SPREADSHEET_EXT = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".tsv"}
 
@@ -126,8 +127,13 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
     digest = sha256_of(path)
     if fmt == "text":
         return Ledger(path, "csv", digest, [_csv_sheet(path)], [])
+    pre = prefetch.take(path) if fmt != "text" else None
+    parsed: dict = {}
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        if pre is not None:
+            wb, parsed = pre
+        else:
+            wb = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise UnreadableInput(f"工作簿“{path.name}”设有打开密码，无法读取。",
                               hint="请在 Excel/WPS 中取消密码后另存，再导入。") from None
@@ -150,7 +156,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             skipped.append((meta.name, "隐藏工作表（使用 --include-hidden 导入）"))
             continue
         try:
-            sh = wb.get_sheet_by_name(meta.name)
+            sh = parsed.get(meta.name) or wb.get_sheet_by_name(meta.name)
         except Exception as exc:
             skipped.append((meta.name, f"无法读取：{type(exc).__name__}"))
             continue

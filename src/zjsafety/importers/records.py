@@ -4,22 +4,27 @@ cross-field checks that need more than one cell. One builder per kind."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..normalize import fold, industry_sector_hint, norm_name
 
 
-@dataclass
+@dataclass(slots=True)
 class Built:
     key: str
     values: dict[str, Any]
-    sectors: list[str] = field(default_factory=list)  # enterprise only
-    problems: list[tuple[str, str, str, str]] = field(default_factory=list)  # (field, slug, msg, severity)
+    sectors: list[str] | tuple = ()  # enterprise only
+    problems: list[tuple[str, str, str, str]] | None = None  # (field, slug, msg, severity); most rows: none
+
+    def add(self, fld: str, slug: str, msg: str, severity: str) -> None:
+        if self.problems is None:
+            self.problems = []
+        self.problems.append((fld, slug, msg, severity))
 
     @property
     def rejected(self) -> bool:
-        return any(p[3] == "error" for p in self.problems)
+        return any(p[3] == "error" for p in self.problems or ())
 
 
 @dataclass
@@ -62,7 +67,7 @@ def build_enterprise(m, county: str | None, ent: EntMatch | None) -> Built:
         above_scale=_b(m.above_scale), status=status, closed_on=_d(m.closed_on),
         address=m.address, contact=m.contact, phone=m.phone), sectors=sectors)
     if not sectors:
-        b.problems.append(("sector", "missing_value", "行业领域为空，且无法从国民经济行业代码推断", "warning"))
+        b.add("sector", "missing_value", "行业领域为空，且无法从国民经济行业代码推断", "warning")
     return b
 
 
@@ -93,11 +98,11 @@ def build_hazard(m, county, ent: EntMatch) -> Built:
         "listed_on": m.listed_on.isoformat() if m.listed_on else None,
         "report_dept": None if rd is None else int(rd), "report_workers": None if rw is None else int(rw)})
     if found and rectified and rectified < found:
-        b.problems.append(("rectified_on", "date_order", f"整改完成日期 {rectified} 早于发现日期 {found}", "error"))
+        b.add("rectified_on", "date_order", f"整改完成日期 {rectified} 早于发现日期 {found}", "error")
     if found and deadline and deadline < found:
-        b.problems.append(("deadline", "date_order", f"整改期限 {deadline} 早于发现日期 {found}", "error"))
+        b.add("deadline", "date_order", f"整改期限 {deadline} 早于发现日期 {found}", "error")
     if m.hazard_level and not deadline and status in ("未整改", "整改中"):
-        b.problems.append(("deadline", "major_without_deadline", "重大隐患未填整改期限", "warning"))
+        b.add("deadline", "major_without_deadline", "重大隐患未填整改期限", "warning")
     return b
 
 
