@@ -586,3 +586,15 @@ def test_paths_that_cannot_be_written_are_a_clear_message(tmp_path, cli, ent_fil
     blocker.write_text("x", encoding="utf-8")
     r = cli("demo", "--dir", blocker / "sub")
     assert r.exit_code == 3 and "文件操作失败" in plain(r.stderr) and "Traceback" not in r.stderr
+
+
+def test_import_restores_the_garbage_collector_settings(tmp_path, ent_file, conn):
+    """The import pauses most GC passes while rows stream through; a library caller gets its
+    own settings back, also when the import fails."""
+    import gc
+    before = gc.get_threshold()
+    import_files(conn, [ent_file])
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pytest.raises(Exception):
+        import_files(conn, [ent_file], kind="no_such_kind")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
