@@ -81,3 +81,18 @@ def test_usage_errors_are_said_in_chinese(cli):
     assert r.exit_code == 2 and "整数" in plain(r.stderr)
     r = cli("sample", "--rate", "x", "--scope", "330106", "--seed", "a")
     assert r.exit_code == 2 and "应为数字" in plain(r.stderr)
+
+
+def test_json_runs_get_their_error_as_json_on_stdout(cli, tmp_path):
+    """A script reading stdout of `--json` gets an error object, not nothing; the panel stays on stderr."""
+    import json
+    missing = tmp_path / "没有的台账.xlsx"
+    r = cli("import", missing, "--json")
+    assert r.exit_code == 3
+    err = json.loads(r.stdout)["error"]
+    assert err["exit_code"] == 3 and err["type"] == "UnreadableInput" and "没有的台账.xlsx" in err["message"]
+    assert "没有的台账.xlsx" in plain(r.stderr)
+    r = cli("import", missing)  # without --json: nothing on stdout
+    assert r.exit_code == 3 and r.stdout.strip() == ""
+    r = cli("audit", "--scope", "不存在县", "--json")
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"]["type"] == "UsageError"
