@@ -37,9 +37,13 @@ class _Job:
         try:
             with _slots:
                 import python_calamine as pc
+                from .xlsx_chunks import large_sheets
                 wb = pc.CalamineWorkbook.from_path(str(self.path))
+                big = large_sheets(self.path) if self.path.suffix.lower() in (".xlsx", ".xlsm") else {}
                 sheets = {}
                 for meta in wb.sheets_metadata:
+                    if meta.name in big:  # read in pieces later, as it loads (xlsx_chunks)
+                        continue
                     if meta.typ == pc.SheetTypeEnum.WorkSheet and meta.visible == pc.SheetVisibleEnum.Visible:
                         sheets[meta.name] = wb.get_sheet_by_name(meta.name)
                 self.value = (wb, sheets)

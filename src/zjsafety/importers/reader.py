@@ -10,16 +10,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
+
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import python_calamine as pc
 
 from ..errors import UnreadableInput
-from . import prefetch
+from . import prefetch, xlsx_chunks
 
 SPREADSHEET_EXT = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".tsv"}
 
@@ -30,10 +30,15 @@ class Sheet:
     hidden: bool
     # rows(): every row from Excel row 1, each a list starting at column A
     rows: Callable[[], Iterator[list]]
-    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # merged cells ((row, col), (row, col)), 0-based; a sheet read in pieces has them from a scan
+    merged_scan: Callable[[], list] = lambda: []
     # (row, col) 0-based -> ("error", "#N/A") or ("formula", "=A1+B1"): cells calamine reads as '';
     # found by a scan that runs in the background while calamine parses (both release the GIL)
     special_scan: Callable[[], dict] = lambda: {}
+
+    @property
+    def merged(self) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        return self.merged_scan()
 
     @property
     def special(self) -> dict[tuple[int, int], tuple[str, str]]:
@@ -143,10 +148,13 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             raise UnreadableInput(f"工作簿“{path.name}”设有打开密码，无法读取。") from None
         raise UnreadableInput(f"“{path.name}”是{what}，无法读取（{type(exc).__name__}）。",
                               hint="请用 Excel/WPS 打开确认，另存为 .xlsx 后再导入。") from None
-    special = _background(lambda: xlsx_special_cells(path)) if fmt == "zip" else (lambda: {})
+
     sheets: list[Sheet] = []
     skipped: list[tuple[str, str]] = []
     ext = "ods" if path.suffix.lower() == ".ods" else ("xls" if fmt == "ole" else "xlsx")
+    # large sheets are read in pieces that parse while the previous one loads (xlsx_chunks)
+    big = xlsx_chunks.large_sheets(path) if ext == "xlsx" else {}
+    special = _background(lambda: xlsx_special_cells(path, set(big))) if fmt == "zip" else (lambda: {})
     for meta in wb.sheets_metadata:
         if meta.typ != pc.SheetTypeEnum.WorkSheet:
             skipped.append((meta.name, "图表页"))
@@ -155,13 +163,21 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
         if hidden and not include_hidden:
             skipped.append((meta.name, "隐藏工作表（使用 --include-hidden 导入）"))
             continue
+        if meta.name in big and meta.name not in parsed:
+            member = big[meta.name]
+            scan = _background(lambda m=member: xlsx_chunks.scan_sheet(path, m))  # one pass: merges, special cells
+            sheets.append(Sheet(
+                meta.name, hidden,
+                xlsx_chunks.chunked_rows(path, meta.name, member, lambda name=meta.name: wb.get_sheet_by_name(name)),
+                (lambda scan=scan: scan()[0]), (lambda scan=scan: scan()[1])))
+            continue
         try:
             sh = parsed.get(meta.name) or wb.get_sheet_by_name(meta.name)
         except Exception as exc:
             skipped.append((meta.name, f"无法读取：{type(exc).__name__}"))
             continue
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
-        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), merged,
+        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), (lambda m=merged: m),
                             (lambda name=meta.name: special().get(name, {}))))
     return Ledger(path, ext, digest, sheets, skipped)
 
@@ -199,16 +215,25 @@ def expand_paths(args: list[Path]) -> list[Path]:
     return uniq
 
 
-_CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
-# a formula with no cached value: no <v>, or an empty one (openpyxl writes <v></v>)
-_CELL_NOVAL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:\s[^>]*)?>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+def xlsx_special_cells(path: Path, skip: set[str] = frozenset()) -> dict[str, dict[tuple[int, int], tuple[str, str]]]:
+    """Error cells (#N/A …) and formulas saved without a cached value, per sheet name.
 
-
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n - 1
+    calamine hands both back as '', which would read as a blank; the clerk should hear that
+    the cell holds an error or a formula nobody calculated. Only sheets that contain such
+    markup are searched, so a plain ledger costs one substring scan. Sheets in `skip` (read
+    in pieces) are scanned by xlsx_chunks.scan_sheet instead."""
+    out: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name, member in xlsx_chunks.sheet_parts(z).items():
+                if name in skip or not _has_markup(z, member):
+                    continue
+                cells = xlsx_chunks.special_cells_in(z.read(member))
+                if cells:
+                    out[name] = cells
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    return out
 
 
 def _has_markup(z: zipfile.ZipFile, member: str) -> bool:
@@ -218,45 +243,7 @@ def _has_markup(z: zipfile.ZipFile, member: str) -> bool:
     with z.open(member) as fh:
         while chunk := fh.read(1 << 20):
             buf = tail + chunk
-            if b't="e"' in buf or b"<f>" in buf or b"<f " in buf:
+            if xlsx_chunks.has_markup(buf):
                 return True
             tail = buf[-8:]
     return False
-
-
-def xlsx_special_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str, str]]]:
-    """Error cells (#N/A …) and formulas saved without a cached value, per sheet name.
-
-    calamine hands both back as '', which would read as a blank; the clerk should hear that
-    the cell holds an error or a formula nobody calculated. Only sheets that contain such
-    markup are searched, so a plain ledger costs one substring scan."""
-    out: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "xl/workbook.xml" not in names:
-                return out
-            wbxml = z.read("xl/workbook.xml")
-            rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-            targets = {m[0]: m[1] for m in re.findall(rb'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-            targets.update({m[1]: m[0] for m in re.findall(rb'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-            for name, rid in re.findall(rb'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wbxml):
-                target = targets.get(rid, b"").decode()
-                member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                if member not in names:
-                    continue
-                if not _has_markup(z, member):
-                    continue
-                data = z.read(member)
-                cells: dict[tuple[int, int], tuple[str, str]] = {}
-                for col, row, val in _CELL_ERR.findall(data):
-                    cells[(int(row) - 1, _col_index(col))] = ("error", val.decode(errors="replace"))
-                for col, row, f in _CELL_NOVAL.findall(data):
-                    formula = re.sub(rb"<[^>]+>", b"", f).decode(errors="replace")
-                    cells[(int(row) - 1, _col_index(col))] = ("formula", "=" + formula if formula else "（共享公式）")
-                if cells:
-                    import html
-                    out[html.unescape(name.decode())] = cells
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return {}
-    return out
