@@ -37,9 +37,11 @@ class _Job:
         try:
             with _slots:
                 import python_calamine as pc
-                from .xlsx_chunks import large_sheets
+                from .xlsx_chunks import large_sheets, scan_started
                 wb = pc.CalamineWorkbook.from_path(str(self.path))
                 big = large_sheets(self.path) if self.path.suffix.lower() in (".xlsx", ".xlsm") else {}
+                for member in big.values():  # their merges are needed first; the rows come in pieces
+                    scan_started(self.path, member)
                 sheets = {}
                 for meta in wb.sheets_metadata:
                     if meta.name in big:  # read in pieces later, as it loads (xlsx_chunks)

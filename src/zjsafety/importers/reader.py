@@ -165,7 +165,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             continue
         if meta.name in big and meta.name not in parsed:
             member = big[meta.name]
-            scan = _background(lambda m=member: xlsx_chunks.scan_sheet(path, m))  # one pass: merges, special cells
+            scan = xlsx_chunks.scan_started(path, member)  # one pass: merges, special cells
             sheets.append(Sheet(
                 meta.name, hidden,
                 xlsx_chunks.chunked_rows(path, meta.name, member, lambda name=meta.name: wb.get_sheet_by_name(name)),

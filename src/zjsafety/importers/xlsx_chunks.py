@@ -329,3 +329,33 @@ def scan_sheet(path, member: str) -> tuple[list, dict]:
     except (zipfile.BadZipFile, KeyError, OSError):
         return [], {}
     return merged, special
+
+
+_scans: dict[tuple, Callable[[], tuple[list, dict]]] = {}
+_scans_lock = threading.Lock()
+
+
+def scan_started(path, member: str) -> Callable[[], tuple[list, dict]]:
+    """scan_sheet running in a thread; the returned function waits for (merged, special).
+    Started once per file version: the prefetch starts it as the program loads, and the reader,
+    which needs the merges to find the header, picks it up (the scan of 100k rows takes ~0.5 s)."""
+    import os
+    st = os.stat(path)
+    key = (os.path.realpath(path), member, st.st_size, st.st_mtime_ns)
+    with _scans_lock:
+        if key not in _scans:
+            box: dict = {}
+            done = threading.Event()
+
+            def run():
+                try:
+                    box["v"] = scan_sheet(path, member)
+                finally:
+                    done.set()
+            threading.Thread(target=run, name="xlsx scan", daemon=True).start()
+
+            def result() -> tuple[list, dict]:
+                done.wait()
+                return box.get("v", ([], {}))
+            _scans[key] = result
+        return _scans[key]
