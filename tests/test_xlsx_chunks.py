@@ -90,7 +90,7 @@ def test_pieces_read_exactly_like_the_whole_sheet(tmp_path, piece_bytes):
             except Exception:
                 continue  # calamine cannot read it whole either
             rows = X.chunked_rows(f, name, member, lambda n=name: wb.get_sheet_by_name(n), piece_bytes=piece_bytes)
-            expect = trimmed(X._whole_rows(whole))
+            expect = trimmed(X.whole_rows(whole))
             assert trimmed(rows()) == expect, (f.name, name)
             assert trimmed(rows()) == expect, (f.name, name)  # a second pass (header scan, then load)
             merged, special = X.scan_sheet(f, member)
@@ -124,7 +124,7 @@ def test_rows_without_numbers_are_read_whole(tmp_path):
     wb = pc.CalamineWorkbook.from_path(str(f))
     rows = X.chunked_rows(f, "Sheet1", "xl/worksheets/sheet1.xml", lambda: wb.get_sheet_by_name("Sheet1"),
                           piece_bytes=300)
-    assert trimmed(rows()) == trimmed(X._whole_rows(wb.get_sheet_by_name("Sheet1")))
+    assert trimmed(rows()) == trimmed(X.whole_rows(wb.get_sheet_by_name("Sheet1")))
     assert trimmed(rows())[1][1] == ent_rows()[0][1]
 
 

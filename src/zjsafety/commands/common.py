@@ -54,8 +54,8 @@ def guarded(fn):
     return wrapper
 
 
-def _fail(as_json: bool, code: int, kind: str, message: str, hint: str | None = None, title: str | None = None):
-    error_panel(message, hint, **({"title": title} if title else {}))
+def _fail(as_json: bool, code: int, kind: str, message: str, hint: str | None = None, title: str = "错误"):
+    error_panel(message, hint, title)
     if as_json:
         print_json({"error": {"type": kind, "message": message, "hint": hint, "exit_code": code}})
     raise typer.Exit(code) from None

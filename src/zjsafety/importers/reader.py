@@ -109,18 +109,6 @@ def _csv_sheet(path: Path) -> Sheet:
     return Sheet(name=path.stem, hidden=False, rows=rows)
 
 
-def _calamine_rows(sheet: "pc.CalamineSheet") -> Callable[[], Iterator[list]]:
-    start = sheet.start
-    col_off = start[1] if start else 0
-
-    def rows() -> Iterator[list]:
-        pad = [""] * col_off
-        for r in sheet.iter_rows():
-            yield pad + r if col_off else r
-
-    return rows
-
-
 def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
     """Open a ledger file; raises UnreadableInput with a Chinese message on any failure."""
     path = Path(path)
@@ -165,7 +153,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             continue
         if meta.name in big and meta.name not in parsed:
             member = big[meta.name]
-            scan = xlsx_chunks.scan_started(path, member)  # one pass: merges, special cells
+            scan = xlsx_chunks.scan_started(path, member, take=True)  # one pass: merges, special cells
             sheets.append(Sheet(
                 meta.name, hidden,
                 xlsx_chunks.chunked_rows(path, meta.name, member, lambda name=meta.name: wb.get_sheet_by_name(name)),
@@ -177,7 +165,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             skipped.append((meta.name, f"无法读取：{type(exc).__name__}"))
             continue
         merged = list(getattr(sh, "merged_cell_ranges", None) or [])
-        sheets.append(Sheet(meta.name, hidden, _calamine_rows(sh), (lambda m=merged: m),
+        sheets.append(Sheet(meta.name, hidden, (lambda sh=sh: xlsx_chunks.whole_rows(sh)), (lambda m=merged: m),
                             (lambda name=meta.name: special().get(name, {}))))
     return Ledger(path, ext, digest, sheets, skipped)
 

@@ -36,6 +36,10 @@ MIN_PIECES = 6
 MAX_FRAME_BYTES = 1 << 20  # shared strings, styles …: more than this, and the sheet is read whole
 MIN_SHEET_BYTES = 24 << 20  # smaller sheets are parsed whole (a county ledger of a few thousand rows)
 _READ = 1 << 20
+# archive parts a piece's workbook does without (its sheet is written anew, other sheets empty)
+_NOT_FRAME = ("xl/worksheets/", "xl/media/", "xl/drawings/", "xl/charts/", "xl/printerSettings/",
+              "xl/externalLinks/", "xl/pivot", "xl/embeddings/", "docProps/", "xl/comments",
+              "xl/threadedComments/")
 
 _SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
@@ -77,8 +81,7 @@ def large_sheets(path) -> dict[str, str]:
     try:
         with zipfile.ZipFile(path) as z:
             parts = sheet_parts(z)
-            skip = ("xl/worksheets/", "xl/media/", "xl/drawings/", "xl/charts/", "docProps/")
-            frame = sum(i.file_size for i in z.infolist() if not i.filename.startswith(skip))
+            frame = sum(i.file_size for i in z.infolist() if not i.filename.startswith(_NOT_FRAME))
             if frame > MAX_FRAME_BYTES:
                 return {}
             size = piece_size(frame)
@@ -152,12 +155,10 @@ def _pieces(z: zipfile.ZipFile, member: str, chunk_bytes: int, name: str = "") -
 
 def _frame(z: zipfile.ZipFile, member: str, parts: dict[str, str]) -> dict[str, bytes]:
     """Every part a piece's workbook needs, except the sheet itself; other sheets empty."""
-    skip = ("xl/worksheets/", "xl/media/", "xl/drawings/", "xl/charts/", "xl/printerSettings/",
-            "xl/externalLinks/", "xl/pivot", "xl/embeddings/", "docProps/", "xl/comments", "xl/threadedComments/")
     out = {}
     for info in z.infolist():
         n = info.filename
-        if n == member or n.endswith("/") or n.startswith(skip):
+        if n == member or n.endswith("/") or n.startswith(_NOT_FRAME):
             continue
         out[n] = z.read(n)
     empty = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -237,17 +238,16 @@ def chunked_rows(path, name: str, member: str, whole: Callable[[], "pc.CalamineS
 
     def rows() -> Iterator[list]:
         if kept.get("whole"):
-            yield from _whole_rows(whole())
+            yield from whole_rows(whole())
             return
         at = 0  # the 0-based Excel row the next yielded row must be
         it = pieces_parsed()
         try:
-            first = next(it, None)
-        except ChunkError:
+            nxt = next(it, None)
+        except ChunkError:  # no r= on the first rows: this sheet cannot be cut
             kept["whole"] = True
-            yield from _whole_rows(whole())
+            yield from whole_rows(whole())
             return
-        nxt = first
         while nxt is not None:
             sheet, ahead = nxt
             start = sheet.start
@@ -271,7 +271,8 @@ def chunked_rows(path, name: str, member: str, whole: Callable[[], "pc.CalamineS
     return rows
 
 
-def _whole_rows(sheet: "pc.CalamineSheet") -> Iterator[list]:
+def whole_rows(sheet: "pc.CalamineSheet") -> Iterator[list]:
+    """A sheet calamine parsed whole, as rows from Excel row 1 starting at column A."""
     start = sheet.start
     c0 = start[1] if start else 0
     pad = [""] * c0
@@ -343,10 +344,11 @@ _scans: dict[tuple, Callable[[], tuple[list, dict]]] = {}
 _scans_lock = threading.Lock()
 
 
-def scan_started(path, member: str) -> Callable[[], tuple[list, dict]]:
+def scan_started(path, member: str, take: bool = False) -> Callable[[], tuple[list, dict]]:
     """scan_sheet running in a thread; the returned function waits for (merged, special).
     Started once per file version: the prefetch starts it as the program loads, and the reader,
-    which needs the merges to find the header, picks it up (the scan of 100k rows takes ~0.5 s)."""
+    which needs the merges to find the header, takes it over (`take`: forgotten here, so a long
+    Python session does not keep every scan). A scan of 100k rows takes ~0.5 s."""
     import os
     st = os.stat(path)
     key = (os.path.realpath(path), member, st.st_size, st.st_mtime_ns)
@@ -366,4 +368,4 @@ def scan_started(path, member: str) -> Callable[[], tuple[list, dict]]:
                 done.wait()
                 return box.get("v", ([], {}))
             _scans[key] = result
-        return _scans[key]
+        return _scans.pop(key) if take else _scans[key]
