@@ -87,3 +87,75 @@ def test_sample_draws_are_append_only(conn):
         conn.execute("DELETE FROM sample_draw")
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("UPDATE sample_draw SET seed='t'")
+
+
+def _indexes(conn, table):
+    return sorted(tuple(r) for r in conn.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=?",
+                                                 (table,)))
+
+
+def test_a_load_into_an_empty_table_builds_its_indexes_afterwards(tmp_path):
+    """The import drops a table's non-unique indexes while it loads into it empty, and builds
+    them again at the end; the page cache it lowers for the load comes back too."""
+    from ledgers import ENT_HEADERS, HAZ_HEADERS, ent_rows, haz_rows, xlsx
+    from zjsafety.importers.pipeline import import_files
+
+    conn = connect(tmp_path / "a.db")
+    before = _indexes(conn, "hazard")
+    assert any("ix_hazard_ent" == n for n, _ in before)
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    seen_during: list = []
+    from zjsafety.store import records as sql
+    real_upsert = sql.upsert
+
+    def spy(c, table, *a, **k):
+        if table == "hazard":
+            seen_during.append((_indexes(c, "hazard"), c.execute("PRAGMA cache_size").fetchone()[0]))
+        return real_upsert(c, table, *a, **k)
+    sql.upsert = spy
+    try:
+        ent = xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())
+        haz = xlsx(tmp_path / "隐患.xlsx", HAZ_HEADERS, haz_rows())
+        import_files(conn, [ent, haz])
+    finally:
+        sql.upsert = real_upsert
+    idx_during, cache_during = seen_during[0]
+    assert [n for n, _ in idx_during] == [n for n, s in before if s is None or "UNIQUE" in s.upper()]
+    assert cache_during == -sql.IMPORT_CACHE_KIB
+    assert _indexes(conn, "hazard") == before
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == cache
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    plan = " ".join(r[-1] for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM hazard WHERE enterprise_id=1"))
+    assert "ix_hazard_ent" in plan
+    # a second load finds rows there: its indexes stay put
+    seen_during.clear()
+    sql.upsert = spy
+    try:
+        import_files(conn, [haz])
+    finally:
+        sql.upsert = real_upsert
+    assert seen_during[0][0] == before
+
+
+def test_a_failed_load_leaves_the_indexes_as_they_were(tmp_path, monkeypatch):
+    from ledgers import ENT_HEADERS, HAZ_HEADERS, ent_rows, haz_rows, xlsx
+    from zjsafety.importers import loader
+    from zjsafety.importers.pipeline import import_files
+
+    conn = connect(tmp_path / "a.db")
+    ent = xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())
+    import_files(conn, [ent])
+    before = _indexes(conn, "hazard")
+    haz = xlsx(tmp_path / "隐患.xlsx", HAZ_HEADERS, haz_rows())
+    real = loader.Loader.store
+
+    def interrupted(self, valid):
+        if self.kind == "hazard":
+            raise KeyboardInterrupt
+        return real(self, valid)
+    monkeypatch.setattr(loader.Loader, "store", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_files(conn, [haz])
+    assert _indexes(conn, "hazard") == before
+    assert conn.execute("SELECT COUNT(*) FROM hazard").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM enterprise").fetchone()[0] == len(ent_rows())

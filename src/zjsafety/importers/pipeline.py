@@ -114,7 +114,7 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
     units.sort(key=lambda u: u.order)
     today = date.today().isoformat()
     rejected_ents: set[str] = set()  # enterprises refused in this call, to explain later misses
-    with _maybe_commit(conn, dry_run=dry_run) as state, _bulk_gc():
+    with _maybe_commit(conn, dry_run=dry_run) as state, _bulk_gc(), sql.import_cache(conn):
         for u in units:
             res = _load_unit(conn, u, county, today, progress, rejected_ents)
             results.append(res)
@@ -288,29 +288,30 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
     at = {f: k for k, (_, f) in enumerate(cols)}
     order = itemgetter(*[at.get(f, len(cols)) for f in loader.fields])
     blank = ("",)
-    for i, row in enumerate(islice(sh.rows(), hm.data_start, None), start=hm.data_start):
-        if len(row) < width:  # ragged rows (csv, some xls): pad
-            row = row + [""] * (width - len(row))
-        vals = pick(row)
-        marked = bool(special) and any((i, c) in special for c in idxs)
-        if not marked and _blank(vals):
-            if not _blank(row):
-                res.skipped += 1  # only unmapped columns filled: nothing of ours
-            continue
-        if marked:
-            vals = tuple(SpecialCell(*special[(i, c)]) if (i, c) in special else v for c, v in zip(idxs, vals))
-        if _is_totals(row):
-            res.skipped += 1
-            continue
-        pending.append((i + 1, order(vals + blank)))
-        if len(pending) >= BATCH:
-            loader.store(loader.check(pending))
-            pending = []
-            if progress:
-                progress(label, res.rows, None)
-    loader.store(loader.check(pending))
-    if progress:
-        progress(label, res.rows, None)
+    with sql.indexes_after_load(conn, loader.spec.table):
+        for i, row in enumerate(islice(sh.rows(), hm.data_start, None), start=hm.data_start):
+            if len(row) < width:  # ragged rows (csv, some xls): pad
+                row = row + [""] * (width - len(row))
+            vals = pick(row)
+            marked = bool(special) and any((i, c) in special for c in idxs)
+            if not marked and _blank(vals):
+                if not _blank(row):
+                    res.skipped += 1  # only unmapped columns filled: nothing of ours
+                continue
+            if marked:
+                vals = tuple(SpecialCell(*special[(i, c)]) if (i, c) in special else v for c, v in zip(idxs, vals))
+            if _is_totals(row):
+                res.skipped += 1
+                continue
+            pending.append((i + 1, order(vals + blank)))
+            if len(pending) >= BATCH:
+                loader.store(loader.check(pending))
+                pending = []
+                if progress:
+                    progress(label, res.rows, None)
+        loader.store(loader.check(pending))
+        if progress:
+            progress(label, res.rows, None)
     res.findings.sort(key=lambda f: (f.row or 0, f.column or ""))
     if res.rows == 0 and not res.findings:
         res.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”只有表头，没有数据行", path, sh.name,
