@@ -96,3 +96,21 @@ def test_json_runs_get_their_error_as_json_on_stdout(cli, tmp_path):
     assert r.exit_code == 3 and r.stdout.strip() == ""
     r = cli("audit", "--scope", "不存在县", "--json")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"]["type"] == "UsageError"
+
+
+def test_usage_errors_are_chinese_in_a_fresh_process_that_loads_typers_rich_helpers_only_then(tmp_path):
+    """cli.py patches typer.rich_utils when Typer first imports it (to print an error), not at
+    start: a fresh process must still say a usage error in Chinese, and a run without one must
+    not load it."""
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "zjsafety", "import", "--no-such-option", "x.xlsx"],
+                       capture_output=True, text=True, encoding="utf-8")
+    assert r.returncode == 2 and "没有选项--no-such-option" in plain(r.stderr)
+    probe = ("import sys; sys.argv = ['zjsafety', '--db', sys.argv[1], 'init']\n"
+             "from zjsafety.entry import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('loaded' if 'typer.rich_utils' in sys.modules else 'not loaded')")
+    r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "a.db")], capture_output=True, text=True,
+                       encoding="utf-8")
+    assert r.stdout.strip().endswith("not loaded"), r.stdout + r.stderr

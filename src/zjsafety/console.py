@@ -238,3 +238,32 @@ def usage_error(exc) -> None:
         err.print(ctx.get_usage(), markup=False, highlight=False)
     hint = f"用 {ctx.command_path} --help 查看用法。" if ctx is not None else None
     error_panel(text, hint, title="用法错误")
+
+
+def on_import(name: str, fn) -> None:
+    """Call fn(module) once module `name` is imported: now if it already is, else right after
+    its first import (a finder that steps aside after one use)."""
+    import importlib.abc
+    import importlib.util
+
+    if name in sys.modules:
+        fn(sys.modules[name])
+        return
+
+    class _Once(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            if spec is None or spec.loader is None:
+                return spec
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                fn(module)
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _Once())
