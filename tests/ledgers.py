@@ -91,3 +91,35 @@ def haz_rows() -> list[list]:
         ["XH002", NAMES[1], USCC[1], "危化品", "2018.4.2", "储罐区未设防火堤", "重大", "整改中", "2018/6/30", None],
         ["XH003", NAMES[2], USCC[2], "建筑施工", "2018年5月3日", "脚手架未设连墙件", "一般", "未整改", 43281, None],
     ]
+
+
+def to_shared_strings(src: Path, dst: Path) -> Path:
+    """The same workbook with its text in a shared-strings table, as Excel, WPS and LibreOffice
+    save it (openpyxl writes every string inline in its cell). Used by bench/import_bench.py too."""
+    import html
+    import re
+    index: dict[bytes, int] = {}
+
+    def shared(m: "re.Match") -> bytes:
+        i = index.setdefault(m.group(2), len(index))
+        return m.group(1) + b' t="s"><v>' + str(i).encode() + b"</v></c>"
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    for n in parts:
+        if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+            parts[n] = re.sub(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>',
+                              shared, parts[n])
+    sst = "".join(f"<si><t>{escape(html.unescape(t.decode()))}</t></si>" for t in index)
+    parts["xl/sharedStrings.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(index)}" uniqueCount="{len(index)}">{sst}</sst>').encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>'))
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return dst

@@ -12,7 +12,7 @@ import python_calamine as pc
 from openpyxl import Workbook
 
 from conftest import FIXTURES
-from ledgers import ENT_HEADERS, HAZ_HEADERS, ent_rows, haz_rows, xlsx
+from ledgers import ENT_HEADERS, HAZ_HEADERS, ent_rows, haz_rows, to_shared_strings, xlsx
 from zjsafety.errors import UnreadableInput
 from zjsafety.importers import xlsx_chunks as X
 from zjsafety.importers.pipeline import import_files
@@ -34,7 +34,7 @@ def trimmed(rows) -> list[list]:
 
 
 def odd_workbook(path: Path) -> Path:
-    """Shared strings, a merged title, a two-row merged header, gaps between rows, data starting
+    """A merged title, a two-row merged header, gaps between rows, data starting
     in column B, an error value and a formula, a second sheet."""
     wb = Workbook()
     ws = wb.active
@@ -70,7 +70,8 @@ def odd_workbook(path: Path) -> Path:
 
 
 def workbooks(tmp_path: Path) -> list[Path]:
-    files = [odd_workbook(tmp_path / "odd.xlsx"),
+    odd = odd_workbook(tmp_path / "odd.xlsx")
+    files = [odd, to_shared_strings(odd, tmp_path / "odd_sst.xlsx"),
              xlsx(tmp_path / "haz.xlsx", HAZ_HEADERS, haz_rows() * 50, title="隐患台账")]
     files += sorted(p for p in PEERS.glob("*/*.xlsx") if p.name != "pass_protected.xlsx")
     return files
@@ -91,13 +92,20 @@ def test_pieces_read_exactly_like_the_whole_sheet(tmp_path, piece_bytes):
                 continue  # calamine cannot read it whole either
             rows = X.chunked_rows(f, name, member, lambda n=name: wb.get_sheet_by_name(n), piece_bytes=piece_bytes)
             expect = trimmed(X.whole_rows(whole))
+            head = []
+            for r in rows():  # a header scan: the first rows, then the load goes on from there
+                head.append(r)
+                if len(head) == 5:
+                    break
+            assert trimmed(head) == expect[:len(trimmed(head))], (f.name, name)
             assert trimmed(rows()) == expect, (f.name, name)
-            assert trimmed(rows()) == expect, (f.name, name)  # a second pass (header scan, then load)
+            assert trimmed(rows()) == expect, (f.name, name)  # and once more from the start
             merged, special = X.scan_sheet(f, member)
             assert sorted(merged) == sorted(tuple(m) for m in (whole.merged_cell_ranges or [])), (f.name, name)
             assert special == X.special_cells_in(xml[member]), (f.name, name)
             checked += 1
-    assert checked >= 20  # every sheet of 17 workbooks
+    assert checked >= 22  # every sheet of 18 workbooks
+    assert not X._live  # every helper process stopped once its sheet was read
 
 
 def test_odd_workbook_scan_finds_the_error_cell_the_formula_and_the_merges(tmp_path):
@@ -182,3 +190,42 @@ def test_import_through_pieces_finds_and_stores_the_same(tmp_path, monkeypatch):
     findings = [x for f in whole[0] for x in f["findings"]]
     assert {x["type"] for x in findings} >= {"bad_date", "date_order"}
     assert len(whole[1]) == len(rows) - 2
+
+
+def test_a_piece_carries_only_the_shared_strings_its_cells_use(tmp_path):
+    from zjsafety.importers import piece_maker as P
+    f = to_shared_strings(odd_workbook(tmp_path / "odd.xlsx"), tmp_path / "odd_sst.xlsx")
+    with zipfile.ZipFile(f) as z:
+        total = len(re.findall(rb"<si>", z.read("xl/sharedStrings.xml")))
+    n = 0
+    for data in P.pieces(f, "xl/worksheets/sheet1.xml", "台账", 2000):
+        with zipfile.ZipFile(__import__("io").BytesIO(bytes(data))) as z:
+            sheet, sst = z.read("xl/worksheets/sheet1.xml"), z.read("xl/sharedStrings.xml")
+        used = {int(i) for i in re.findall(rb't="s"><v>(\d+)</v>', sheet)}
+        entries = re.findall(rb"<si/>|<si>.*?</si>", sst, re.S)
+        filled = {i for i, e in enumerate(entries) if e != b"<si/>"}
+        assert filled == used and len(entries) == max(used) + 1
+        n += 1
+    assert n >= 5 and total > max(used) // 2  # several pieces, each with a part of the table
+
+
+def test_pieces_made_in_this_process_when_no_helper_can_start(tmp_path, monkeypatch):
+    f = odd_workbook(tmp_path / "odd.xlsx")
+    wb = pc.CalamineWorkbook.from_path(str(f))
+    expect = trimmed(X.whole_rows(wb.get_sheet_by_name("台账")))
+
+    def no_process(*a, **k):
+        raise OSError("no processes here")
+    monkeypatch.setattr(X.subprocess, "Popen", no_process)
+    rows = X.chunked_rows(f, "台账", "xl/worksheets/sheet1.xml", lambda: None, piece_bytes=2000)
+    assert trimmed(rows()) == expect
+
+
+def test_a_helper_that_dies_is_reported_not_read_as_the_end(tmp_path, monkeypatch):
+    f = odd_workbook(tmp_path / "odd.xlsx")
+    # one piece record cut short, then the process ends
+    monkeypatch.setattr(X, "_HELPER", ("-c", "import sys; sys.stdout.buffer.write(b'P' + bytes(3))"))
+    rows = X.chunked_rows(f, "台账", "xl/worksheets/sheet1.xml", lambda: None, piece_bytes=2000)
+    with pytest.raises(UnreadableInput, match="分段读取中断"):
+        list(rows())
+    assert not X._live

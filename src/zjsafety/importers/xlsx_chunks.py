@@ -2,10 +2,10 @@
 
 calamine parses a sheet only as a whole, in one call that releases the GIL: on a 100k-row
 ledger that is 2–3 s during which nothing else can happen, and the whole sheet then sits in
-memory. Here the sheet's XML is cut at <row> boundaries into pieces of about CHUNK_BYTES;
-each piece is wrapped in a copy of the workbook (the same shared strings, styles and 1904
-setting; other sheets left empty; stored uncompressed in memory) and parsed by calamine in a
-background thread while the rows of the previous piece are validated and stored.
+memory. Here the sheet's XML is cut at <row> boundaries into pieces of about CHUNK_BYTES,
+each a small workbook of its own (importers.piece_maker, in a helper process), and calamine
+parses each in a background thread while the rows of the previous piece are validated and
+stored.
 
 Rows and columns keep the numbers the cells' own r= attributes give them, so findings name the
 same rows as a whole-sheet read (tests compare the two on every workbook we have). The
@@ -16,8 +16,13 @@ first is read whole, the second stops with a message asking for the file to be s
 
 from __future__ import annotations
 
+import atexit
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -26,46 +31,18 @@ from typing import Callable, Iterator
 import python_calamine as pc
 
 from ..errors import UnreadableInput
+from . import piece_maker
+from .piece_maker import ChunkError, sheet_parts  # noqa: F401  (callers and tests use them from here)
 
-# a piece: ~4k rows of a 20-column ledger with inline text, ~10k with shared strings; small enough
+# a piece: ~4k rows of a 20-column ledger with inline text, ~7k with shared strings; small enough
 # that two in flight cost little memory, large enough to amortise opening a workbook for each
 CHUNK_BYTES = 4 << 20
-# every piece re-reads the shared strings and styles: keep them at most half of its bytes
+# every piece re-reads the styles and workbook parts: keep them at most half of its bytes
 FRAME_FACTOR = 2
 MIN_PIECES = 6
-MAX_FRAME_BYTES = 1 << 20  # shared strings, styles …: more than this, and the sheet is read whole
+MAX_FRAME_BYTES = 1 << 20  # styles, workbook …: more than this, and the sheet is read whole
 MIN_SHEET_BYTES = 24 << 20  # smaller sheets are parsed whole (a county ledger of a few thousand rows)
 _READ = 1 << 20
-# archive parts a piece's workbook does without (its sheet is written anew, other sheets empty)
-_NOT_FRAME = ("xl/worksheets/", "xl/media/", "xl/drawings/", "xl/charts/", "xl/printerSettings/",
-              "xl/externalLinks/", "xl/pivot", "xl/embeddings/", "docProps/", "xl/comments",
-              "xl/threadedComments/")
-
-_SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
-
-
-class ChunkError(Exception):
-    """The sheet cannot be read in pieces (no r= on its rows): read it whole instead."""
-
-
-def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML member in the archive, from workbook.xml and its relationships."""
-    names = set(z.namelist())
-    if "xl/workbook.xml" not in names:
-        return {}
-    import html
-    wbxml = z.read("xl/workbook.xml")
-    rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-    targets = {m[0]: m[1] for m in re.findall(rb'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-    targets.update({m[1]: m[0] for m in re.findall(rb'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
-    out = {}
-    for name, rid in re.findall(rb'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', wbxml):
-        target = targets.get(rid, b"").decode()
-        member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        if member in names:
-            out[html.unescape(name.decode())] = member
-    return out
 
 
 def piece_size(frame_bytes: int) -> int:
@@ -73,15 +50,11 @@ def piece_size(frame_bytes: int) -> int:
 
 
 def large_sheets(path) -> dict[str, str]:
-    """The sheets of an xlsx worth reading in pieces: name -> member. Only workbooks whose text
-    is stored in the cells (as openpyxl and many system exports write it): every piece parses
-    the workbook's shared-strings table again, and where there is a sizeable one (Excel, WPS,
-    LibreOffice) pieces were slower and larger than one whole read (100k rows, 14 MB of shared
-    strings: 5.1–5.5 s whole, 5.8–8.5 s in pieces; peak memory 225 MB against 140 MB)."""
+    """The sheets of an xlsx worth reading in pieces: name -> member."""
     try:
         with zipfile.ZipFile(path) as z:
             parts = sheet_parts(z)
-            frame = sum(i.file_size for i in z.infolist() if not i.filename.startswith(_NOT_FRAME))
+            frame = piece_maker.frame_bytes(z)
             if frame > MAX_FRAME_BYTES:
                 return {}
             size = piece_size(frame)
@@ -91,95 +64,67 @@ def large_sheets(path) -> dict[str, str]:
         return {}
 
 
-def _pieces(z: zipfile.ZipFile, member: str, chunk_bytes: int, name: str = "") -> Iterator[tuple[bytes, bytes, bytes]]:
-    """(head, rows, tail) for each piece: the sheet's XML up to <sheetData> (no <dimension>),
-    a run of whole <row> elements, and the closing tags."""
-    with z.open(member) as fh:
-        buf = b""
-        while True:  # the head: everything up to and including <sheetData>
-            more = fh.read(_READ)
-            buf += more
-            m = _SHEETDATA.search(buf)
-            if m or not more:
-                break
-        if not m or m.group(2):  # no rows at all
-            return
-        prefix = m.group(1) or b""
-        head = _DIMENSION.sub(b"", buf[:m.end()])
-        tail = b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
-        row_tag, end_tag = b"<" + prefix + b"row", b"</" + prefix + b"sheetData>"
-        row_num = re.compile(re.escape(row_tag) + rb'\b[^>]*?\sr="(\d+)"')
-        buf = buf[m.end():]
-        last = 0  # the number of the last row handed out
-        eof = finished = False
-        while not finished:
-            if not eof and len(buf) < chunk_bytes:
-                more = fh.read(chunk_bytes - len(buf) + _READ)  # one read, not a growing buffer
-                eof = not more
-                buf += more
-                continue
-            end = buf.find(end_tag)
-            limit = end if end >= 0 else len(buf)
-            # the first row from chunk_bytes on opens the next piece
-            cut = buf.find(row_tag, chunk_bytes, limit) if limit > chunk_bytes else -1
-            if cut > 0:
-                rows, buf = buf[:cut], buf[cut:]
-            elif end >= 0:
-                rows, buf, finished = buf[:end], b"", True
-            else:
-                cut = buf.rfind(row_tag)  # the last row may be incomplete: it opens the next piece
-                if cut <= 0:
-                    if eof:
-                        raise ChunkError("sheetData not closed")
-                    more = fh.read(_READ)  # one row longer than a piece: read on
-                    eof = not more
-                    buf += more
-                    continue
-                rows, buf = buf[:cut], buf[cut:]
-            nums = row_num.findall(rows)
-            n_rows = rows.count(row_tag + b" ") + rows.count(row_tag + b">") + rows.count(row_tag + b"/")
-            if not n_rows:
-                continue
-            if len(nums) != n_rows:
-                if last == 0:
-                    raise ChunkError("rows without r=")
-                raise UnreadableInput(f"工作表“{name or member}”中有的行缺少行号，无法分段读取。",
-                                      hint="请在 Excel/WPS 中打开后另存为 .xlsx，再导入。")
-            for n in map(int, nums):
-                if n <= last:
-                    raise UnreadableInput(f"工作表“{name or member}”的行顺序错乱（第 {n} 行出现在第 {last} 行之后），无法读取。",
-                                          hint="请在 Excel/WPS 中打开后另存为 .xlsx，再导入。")
-                last = n
-            yield head, rows, tail
+_HELPER = ("-m", "zjsafety.importers.piece_maker")
 
 
-def _frame(z: zipfile.ZipFile, member: str, parts: dict[str, str]) -> dict[str, bytes]:
-    """Every part a piece's workbook needs, except the sheet itself; other sheets empty."""
-    out = {}
-    for info in z.infolist():
-        n = info.filename
-        if n == member or n.endswith("/") or n.startswith(_NOT_FRAME):
-            continue
-        out[n] = z.read(n)
-    empty = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             b"<sheetData/></worksheet>")
-    for m in parts.values():
-        if m != member:
-            out[m] = empty
-    return out
+class _Maker:
+    """The pieces of one sheet, made by importers.piece_maker in a helper process (in this one
+    if that cannot start), read one record at a time."""
+
+    def __init__(self, path, member: str, name: str, size: int):
+        self.proc = None
+        self.local = piece_maker.pieces(path, member, name, size)  # unstarted: costs nothing
+        try:
+            if not sys.executable:
+                raise OSError("no interpreter to start")
+            # a fixed mmap threshold: glibc otherwise raises it to the piece size after the first
+            # free, serves the next pieces from the heap, and the helper's memory only grows
+            env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(1 << 20)}
+            self.proc = subprocess.Popen(
+                [sys.executable, *_HELPER, str(path), member, name, str(size)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            _live.add(self)
+        except OSError:
+            pass
+
+    def next(self) -> bytes | memoryview | None:
+        """The next piece's archive, None after the last; ChunkError / UnreadableInput as made."""
+        if self.proc is None:
+            try:
+                return next(self.local, None)
+            except piece_maker.Unreadable as exc:
+                raise UnreadableInput(exc.args[0], hint=exc.args[1]) from None
+        try:
+            kind, payload = piece_maker.read_record(self.proc.stdout)
+        except EOFError:
+            raise UnreadableInput("工作表分段读取中断（辅助进程意外退出）。",
+                                  hint="请重试；如仍失败，请在 Excel/WPS 中打开后另存为 .xlsx 再导入。") from None
+        if kind == b"P":
+            return payload
+        self.close()
+        if kind == b"C":
+            raise ChunkError(payload.decode())
+        if kind == b"U":
+            message, hint = json.loads(payload)
+            raise UnreadableInput(message, hint=hint)
+        return None
+
+    def close(self) -> None:
+        if self.proc is not None:
+            _live.discard(self)
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.stdout.close()
+            self.proc.wait()
 
 
-def _piece_sheet(frame: dict[str, bytes], member: str, name: str, parts: tuple[bytes, ...]) -> "pc.CalamineSheet":
-    bio = io.BytesIO()
-    with zipfile.ZipFile(bio, "w", zipfile.ZIP_STORED) as out:
-        for n, data in frame.items():
-            out.writestr(n, data)
-        with out.open(member, "w") as w:  # the piece's parts streamed in: no joined copy
-            for p in parts:
-                w.write(p)
-    bio.seek(0)
+_live: set[_Maker] = set()
+atexit.register(lambda: [m.close() for m in list(_live)])
+
+
+def _piece_sheet(data: bytes, name: str) -> "pc.CalamineSheet":
     try:
-        return pc.CalamineWorkbook.from_filelike(bio).get_sheet_by_name(name)
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(name)
     except Exception as exc:  # broken XML inside the sheet: the file's problem, said as for a whole read
         raise UnreadableInput(f"工作表“{name}”无法读取（{type(exc).__name__}）。",
                               hint="请用 Excel/WPS 打开确认，另存为 .xlsx 后再导入。") from None
@@ -210,31 +155,45 @@ def chunked_rows(path, name: str, member: str, whole: Callable[[], "pc.CalamineS
     """rows() for the sheet: every row from Excel row 1, each a list starting at column A, as a
     whole-sheet read gives them, while the next piece parses in a thread. `whole` parses the
     sheet in one go, for a sheet that cannot be cut."""
-    kept: dict = {}  # the first piece, parsed once: the header scan and then the load start there
+    # the first piece, parsed once, and the maker positioned after it: the header scan reads
+    # only the first rows, and the load then goes on from there
+    kept: dict = {}
 
-    def pieces_parsed() -> Iterator[tuple["pc.CalamineSheet", _Ahead | None]]:
-        with zipfile.ZipFile(path) as z:
-            frame = _frame(z, member, sheet_parts(z))
-            size = piece_bytes or piece_size(sum(len(v) for v in frame.values()))
-            pieces = _pieces(z, member, size, name)
-
-            def parse_next():
-                item = next(pieces, None)
-                return None if item is None else _piece_sheet(frame, member, name, item)
-
-            if "first" in kept:  # the load after the header scan: piece 0 once more, then let it go
-                next(pieces, None)
-                cur = kept.pop("first")
-            else:
-                cur = kept["first"] = parse_next()
-            pool = ThreadPoolExecutor(1, thread_name_prefix="xlsx piece")
+    def pieces_parsed() -> Iterator[tuple["pc.CalamineSheet", _Ahead]]:
+        if "first" in kept:
+            first, maker = kept.pop("first"), kept.pop("maker")
+        else:
+            size = piece_bytes
+            if size is None:
+                with zipfile.ZipFile(path) as z:
+                    size = piece_size(piece_maker.frame_bytes(z))
+            maker = _Maker(path, member, name, size)
             try:
-                while cur is not None:
-                    ahead = _Ahead(pool, parse_next)
-                    yield cur, ahead
-                    cur = ahead.result()
-            finally:
-                pool.shutdown(wait=True)  # a running parse reads the archive closed below
+                data = maker.next()
+            except BaseException:
+                maker.close()
+                raise
+            first = None if data is None else _piece_sheet(data, name)
+
+        def parse_next():
+            data = maker.next()
+            return None if data is None else _piece_sheet(data, name)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="xlsx piece")
+        cur, ahead, past_first, finished = first, None, False, False
+        try:
+            while cur is not None:
+                ahead = _Ahead(pool, parse_next)
+                yield cur, ahead
+                past_first = True
+                cur = None
+                cur = ahead.result()
+            finished = True
+        finally:
+            pool.shutdown(wait=True)
+            if not finished and not past_first and ahead is not None and ahead.future is None:
+                kept["first"], kept["maker"] = first, maker  # left inside the first piece: go on from here
+            else:
+                maker.close()
 
     def rows() -> Iterator[list]:
         if kept.get("whole"):
@@ -248,25 +207,29 @@ def chunked_rows(path, name: str, member: str, whole: Callable[[], "pc.CalamineS
             kept["whole"] = True
             yield from whole_rows(whole())
             return
-        while nxt is not None:
-            sheet, ahead = nxt
-            start = sheet.start
-            if start is not None:
-                r0, c0 = start
-                while at < r0:  # rows between pieces that hold no cells
-                    yield []
-                    at += 1
-                pad = [""] * c0
-                for k, r in enumerate(sheet.to_python(skip_empty_area=True)):
-                    if k == AHEAD_AFTER:
-                        ahead.start()
-                    yield pad + r if c0 else r
-                    at += 1
-            try:
-                nxt = next(it, None)
-            except ChunkError:
-                raise UnreadableInput("工作表的行缺少行号，无法分段读取。",
-                                      hint="请在 Excel/WPS 中打开后另存为 .xlsx，再导入。") from None
+        try:
+            while nxt is not None:
+                sheet, ahead = nxt
+                start = sheet.start
+                if start is not None:
+                    r0, c0 = start
+                    while at < r0:  # rows between pieces that hold no cells
+                        yield []
+                        at += 1
+                    pad = [""] * c0
+                    for k, r in enumerate(sheet.to_python(skip_empty_area=True)):
+                        if k == AHEAD_AFTER:
+                            ahead.start()
+                        yield pad + r if c0 else r
+                        at += 1
+                nxt = sheet = ahead = None  # let the piece go before the next one is parsed
+                try:
+                    nxt = next(it, None)
+                except ChunkError:
+                    raise UnreadableInput("工作表的行缺少行号，无法分段读取。",
+                                          hint="请在 Excel/WPS 中打开后另存为 .xlsx，再导入。") from None
+        finally:
+            it.close()  # now, not when the collector gets to it: the maker is kept or stopped there
 
     return rows
 
