@@ -46,7 +46,8 @@ class Loader:
         req = self.spec.required
         self.required = attrgetter(*req) if len(req) > 1 else (lambda m, f=req[0]: (getattr(m, f),))
         self.seen: dict[str, int] = {}
-        self.ent_cache: dict[tuple, EntMatch | None] = {}
+        self.by_uscc: dict[str, EntMatch | None] = {}  # lookups remembered for the sheet
+        self.by_name: dict[str, list[tuple]] = {}
 
     # -------------------------------------------------------------- shared
 
@@ -196,24 +197,26 @@ class Loader:
         """USCC first, then the exact normalised name (narrowed by county when several match).
         Lookups are remembered for the sheet: a ledger names the same enterprises again and again."""
         out: dict[int, EntMatch] = {}
-        cache = self.ent_cache
-        new_u = {m.uscc for m in models if m.uscc and ("u", m.uscc) not in cache}
+        by_uscc, by_name = self.by_uscc, self.by_name
+        new_u = {m.uscc for m in models if m.uscc and m.uscc not in by_uscc}
         if new_u:
             found = sql.find_enterprises_by_uscc(self.conn, new_u)
             for u in new_u:
                 hit = found.get(u)
-                cache[("u", u)] = EntMatch(hit[0], hit[1], hit[2], "uscc") if hit else None
-        need = [m for m in models if not (m.uscc and cache[("u", m.uscc)]) and m.name]
-        new_n = {n for n in (norm_name(m.name) for m in need) if ("n", n) not in cache}
+                by_uscc[u] = EntMatch(hit[0], hit[1], hit[2], "uscc") if hit else None
+        need = [m for m in models if not (m.uscc and by_uscc[m.uscc])]
+        if not need:  # the usual batch: every row names its enterprise by a known code
+            return {id(m): by_uscc[m.uscc] for m in models}
+        new_n = {n for n in (norm_name(m.name) for m in need if m.name) if n not in by_name}
         if new_n:
             found_n = sql.find_enterprises_by_name(self.conn, new_n)
             for n in new_n:
-                cache[("n", n)] = found_n.get(n, [])
+                by_name[n] = found_n.get(n, [])
         for m in models:
-            if m.uscc and cache[("u", m.uscc)]:
-                out[id(m)] = cache[("u", m.uscc)]
+            if m.uscc and by_uscc[m.uscc]:
+                out[id(m)] = by_uscc[m.uscc]
                 continue
-            cands = cache.get(("n", norm_name(m.name)), []) if m.name else []
+            cands = by_name.get(norm_name(m.name), []) if m.name else []
             county = getattr(m, "county", None) or self.default_county
             if len(cands) > 1 and county:
                 cands = [c for c in cands if c[2] == county]

@@ -96,6 +96,12 @@ def upsert(conn: sqlite3.Connection, table: str, records: list[tuple[str, dict, 
             existing[r[0]] = tuple(r[1:])
     n = len(cols)
     inserts, updates, ent_sectors, status_changes, new_keys = [], [], [], [], []
+    if not existing and table != "enterprise":  # none stored yet (a first import): all inserts
+        if table == "hazard":
+            inserts = [(*values.values(), batch_id, src_row) for _, values, _, src_row in records]
+        else:
+            inserts = [(key, *values.values(), batch_id, src_row) for key, values, _, src_row in records]
+        records = []
     for key, values, sectors, src_row in records:
         vals = list(values.values())  # builders give every record the same keys in the same order
         old = existing.get(key)
