@@ -92,8 +92,8 @@ def _tree_kib(pid: int) -> int:
                 total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
             with open(f"/proc/{p}/task/{p}/children") as fh:
                 todo += [int(c) for c in fh.read().split()]
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError):  # the process ended between two reads: it holds nothing
+            continue
     return total
 
 

@@ -32,7 +32,7 @@ import python_calamine as pc
 
 from ..errors import UnreadableInput
 from . import piece_maker
-from .piece_maker import ChunkError, sheet_parts  # noqa: F401  (callers and tests use them from here)
+from .piece_maker import ChunkError, sheet_parts
 
 # a piece: ~4k rows of a 20-column ledger with inline text, ~7k with shared strings; small enough
 # that two in flight cost little memory, large enough to amortise opening a workbook for each
@@ -84,8 +84,8 @@ class _Maker:
                 [sys.executable, *_HELPER, str(path), member, name, str(size)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
             _live.add(self)
-        except OSError:
-            pass
+        except OSError:  # no process can start here: next() makes the pieces in this one
+            self.proc = None
 
     def next(self) -> bytes | memoryview | None:
         """The next piece's archive, None after the last; ChunkError / UnreadableInput as made."""
