@@ -91,3 +91,25 @@ def test_installed_command_imports_with_prefetch(tmp_path):
     assert [f["kind"] for f in out["files"]] == ["hazard", "enterprise"]
     assert out["totals"]["inserted"] == len(ent_rows()) + len(haz_rows())
     assert out["totals"]["rejected"] == 0
+
+
+def test_what_the_prefetch_threads_use_is_imported_before_they_start(tmp_path):
+    """A first import in a prefetch thread while the main thread imports Typer and pydantic raced in
+    importlib's start-up (about 1 import in 40 died with NameError in importlib._bootstrap): the
+    modules the jobs use must already be loaded, by the main thread, when the first job starts."""
+    f = xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from zjsafety.importers import prefetch\n"
+        "seen = []\n"
+        "real = prefetch._Job.__init__\n"
+        "def init(self, path):\n"
+        "    seen.append(all(m in sys.modules for m in ('python_calamine', 'zipfile', 'importlib.util',\n"
+        "                                               'zjsafety.importers.xlsx_chunks')))\n"
+        "    real(self, path)\n"
+        "prefetch._Job.__init__ = init\n"
+        "prefetch.start([Path(sys.argv[1])])\n"
+        "print(seen)\n")
+    r = subprocess.run([sys.executable, "-c", probe, str(f)], capture_output=True, text=True)
+    assert r.stdout.strip() == "[True]", r.stdout + r.stderr

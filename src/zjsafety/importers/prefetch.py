@@ -62,14 +62,27 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def start(paths: list[Path]) -> None:
     """Begin parsing each workbook among `paths` (folders: the workbooks in them)."""
+    found: list[Path] = []
     for p in paths:
         try:
             files = sorted(p.iterdir()) if p.is_dir() else [p]
-            for f in files:
-                if f.suffix.lower() in WORKBOOK_EXT and not f.name.startswith(("~$", ".~")) and f.is_file():
-                    key = f.resolve()
-                    if key not in _jobs:
-                        _jobs[key] = (_stamp(f), _Job(f))
+            found += [f for f in files
+                      if f.suffix.lower() in WORKBOOK_EXT and not f.name.startswith(("~$", ".~")) and f.is_file()]
+        except OSError:
+            continue
+    if not found:
+        return
+    # what the jobs use is imported here, before any of them starts: a first import of a module
+    # (zipfile pulls in importlib.util) in a thread while the main thread imports Typer and pydantic
+    # raced in importlib's own start-up — 1 import in ~40 died with "NameError: name 'sys' is not
+    # defined" in importlib._bootstrap
+    import python_calamine  # noqa: F401
+    from . import xlsx_chunks  # noqa: F401
+    for f in found:
+        try:
+            key = f.resolve()
+            if key not in _jobs:
+                _jobs[key] = (_stamp(f), _Job(f))
         except OSError:
             continue
 

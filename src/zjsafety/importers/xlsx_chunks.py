@@ -64,7 +64,8 @@ def large_sheets(path) -> dict[str, str]:
         return {}
 
 
-_HELPER = ("-m", "zjsafety.importers.piece_maker")
+# -P: not the current folder first on the path (a folder named zjsafety there would be imported)
+_HELPER = ("-P", "-m", "zjsafety.importers.piece_maker")
 
 
 class _Maker:
