@@ -229,3 +229,20 @@ def test_a_helper_that_dies_is_reported_not_read_as_the_end(tmp_path, monkeypatc
     with pytest.raises(UnreadableInput, match="分段读取中断"):
         list(rows())
     assert not X._live
+
+
+def test_a_sheet_cut_short_after_its_first_piece_is_named_in_the_message(tmp_path):
+    src = xlsx(tmp_path / "a.xlsx", ENT_HEADERS, ent_rows())
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    m = "xl/worksheets/sheet1.xml"
+    parts[m] = parts[m][:parts[m].index(b"</sheetData>") - 40]  # the last row and the end tags lost
+    f = tmp_path / "short.xlsx"
+    with zipfile.ZipFile(f, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    rows = X.chunked_rows(f, "Sheet1", m, lambda: None, piece_bytes=300)
+    with pytest.raises(UnreadableInput, match="Sheet1.*内容不完整") as exc:
+        list(rows())
+    assert "另存为" in exc.value.hint
+    assert not X._live

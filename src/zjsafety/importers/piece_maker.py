@@ -36,7 +36,7 @@ _SHEETDATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
 _EMPTY_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 b"<sheetData/></worksheet>")
-_AGAIN = "请在 Excel/WPS 中打开后另存为 .xlsx，再导入。"
+SAVE_AGAIN = "请在 Excel/WPS 中打开后另存为 .xlsx，再导入。"  # the hint for a sheet that cannot be cut
 
 
 class ChunkError(Exception):
@@ -168,11 +168,11 @@ def _rows(z: zipfile.ZipFile, member: str, chunk_bytes: int, name: str) -> Itera
             if len(nums) != n_rows:
                 if last == 0:
                     raise ChunkError("rows without r=")
-                raise Unreadable(f"工作表“{name or member}”中有的行缺少行号，无法分段读取。", _AGAIN)
+                raise Unreadable(f"工作表“{name or member}”中有的行缺少行号，无法分段读取。", SAVE_AGAIN)
             for n in map(int, nums):
                 if n <= last:
                     raise Unreadable(f"工作表“{name or member}”的行顺序错乱（第 {n} 行出现在第 {last} 行之后），无法读取。",
-                                     _AGAIN)
+                                     SAVE_AGAIN)
                 last = n
             yield head, rows, tail
 
@@ -238,7 +238,7 @@ def serve(path: str, member: str, name: str, chunk_bytes: int, out: BinaryIO) ->
     except Unreadable as exc:
         write_record(out, b"U", json.dumps(exc.args, ensure_ascii=False).encode())
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        write_record(out, b"U", json.dumps([f"文件读取中断（{type(exc).__name__}）。", _AGAIN],
+        write_record(out, b"U", json.dumps([f"文件读取中断（{type(exc).__name__}）。", SAVE_AGAIN],
                                            ensure_ascii=False).encode())
     else:
         write_record(out, b"E")

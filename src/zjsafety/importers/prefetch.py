@@ -8,8 +8,8 @@ one no measurable change (its parse outlasts the start-up and then shares the co
 
 This is only a cache: `open_ledger` takes a prefetched workbook when there is one for the
 same file, unchanged since (size and mtime), and otherwise reads the file itself. A prefetch
-that fails is forgotten, so every error is reported by the ordinary path. Kept free of heavy
-imports: it runs before the CLI module is loaded.
+that fails is forgotten, so every error is reported by the ordinary path. It runs before the
+CLI module is loaded; what its threads use is imported first, by the main thread (see start).
 """
 
 from __future__ import annotations

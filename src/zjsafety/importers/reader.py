@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +119,7 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
     digest = sha256_of(path)
     if fmt == "text":
         return Ledger(path, "csv", digest, [_csv_sheet(path)], [])
-    pre = prefetch.take(path) if fmt != "text" else None
+    pre = prefetch.take(path)
     parsed: dict = {}
     try:
         if pre is not None:
@@ -136,7 +135,6 @@ def open_ledger(path: Path, *, include_hidden: bool = False) -> Ledger:
             raise UnreadableInput(f"工作簿“{path.name}”设有打开密码，无法读取。") from None
         raise UnreadableInput(f"“{path.name}”是{what}，无法读取（{type(exc).__name__}）。",
                               hint="请用 Excel/WPS 打开确认，另存为 .xlsx 后再导入。") from None
-
     sheets: list[Sheet] = []
     skipped: list[tuple[str, str]] = []
     ext = "ods" if path.suffix.lower() == ".ods" else ("xls" if fmt == "ole" else "xlsx")

@@ -99,7 +99,7 @@ class _Maker:
             kind, payload = piece_maker.read_record(self.proc.stdout)
         except EOFError:
             raise UnreadableInput("工作表分段读取中断（辅助进程意外退出）。",
-                                  hint="请重试；如仍失败，请在 Excel/WPS 中打开后另存为 .xlsx 再导入。") from None
+                                  hint="请重试；如仍失败，" + piece_maker.SAVE_AGAIN) from None
         if kind == b"P":
             return payload
         self.close()
@@ -171,10 +171,10 @@ def chunked_rows(path, name: str, member: str, whole: Callable[[], "pc.CalamineS
             maker = _Maker(path, member, name, size)
             try:
                 data = maker.next()
+                first = None if data is None else _piece_sheet(data, name)
             except BaseException:
                 maker.close()
                 raise
-            first = None if data is None else _piece_sheet(data, name)
 
         def parse_next():
             data = maker.next()
@@ -226,9 +226,9 @@ def chunked_rows(path, name: str, member: str, whole: Callable[[], "pc.CalamineS
                 nxt = sheet = ahead = None  # let the piece go before the next one is parsed
                 try:
                     nxt = next(it, None)
-                except ChunkError:
-                    raise UnreadableInput("工作表的行缺少行号，无法分段读取。",
-                                          hint="请在 Excel/WPS 中打开后另存为 .xlsx，再导入。") from None
+                except ChunkError:  # past the first piece only a sheet cut short says this
+                    raise UnreadableInput(f"工作表“{name}”的内容不完整，无法读取。",
+                                          hint=piece_maker.SAVE_AGAIN) from None
         finally:
             it.close()  # now, not when the collector gets to it: the maker is kept or stopped there
 
