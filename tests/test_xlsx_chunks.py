@@ -116,15 +116,22 @@ def test_odd_workbook_scan_finds_the_error_cell_the_formula_and_the_merges(tmp_p
     assert special[(49, 6)] == ("formula", "=SUM(A1:A2)")
 
 
-def _without_row_numbers(src: Path, dst: Path) -> Path:
+SHEET1 = "xl/worksheets/sheet1.xml"
+
+
+def _with_sheet_xml(src: Path, dst: Path, change) -> Path:
+    """A copy of the workbook with its first sheet's XML passed through change(bytes)."""
     with zipfile.ZipFile(src) as z:
         parts = {n: z.read(n) for n in z.namelist()}
-    m = "xl/worksheets/sheet1.xml"
-    parts[m] = re.sub(rb'(<row|<c) r="[A-Z]*\d+"', rb"\1", parts[m])
+    parts[SHEET1] = change(parts[SHEET1])
     with zipfile.ZipFile(dst, "w") as z:
         for n, data in parts.items():
             z.writestr(n, data)
     return dst
+
+
+def _without_row_numbers(src: Path, dst: Path) -> Path:
+    return _with_sheet_xml(src, dst, lambda x: re.sub(rb'(<row|<c) r="[A-Z]*\d+"', rb"\1", x))
 
 
 def test_rows_without_numbers_are_read_whole(tmp_path):
@@ -137,16 +144,9 @@ def test_rows_without_numbers_are_read_whole(tmp_path):
 
 
 def test_rows_out_of_order_stop_with_a_message(tmp_path):
-    src = xlsx(tmp_path / "a.xlsx", ENT_HEADERS, ent_rows())
-    with zipfile.ZipFile(src) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    m = "xl/worksheets/sheet1.xml"
-    parts[m] = parts[m].replace(b'<row r="9"', b'<row r="3"', 1)
-    f = tmp_path / "order.xlsx"
-    with zipfile.ZipFile(f, "w") as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
-    rows = X.chunked_rows(f, "Sheet1", m, lambda: None, piece_bytes=300)
+    f = _with_sheet_xml(xlsx(tmp_path / "a.xlsx", ENT_HEADERS, ent_rows()), tmp_path / "order.xlsx",
+                        lambda x: x.replace(b'<row r="9"', b'<row r="3"', 1))
+    rows = X.chunked_rows(f, "Sheet1", SHEET1, lambda: None, piece_bytes=300)
     with pytest.raises(UnreadableInput, match="Sheet1.*行顺序错乱") as exc:
         list(rows())
     assert "另存为" in exc.value.hint
@@ -232,16 +232,10 @@ def test_a_helper_that_dies_is_reported_not_read_as_the_end(tmp_path, monkeypatc
 
 
 def test_a_sheet_cut_short_after_its_first_piece_is_named_in_the_message(tmp_path):
-    src = xlsx(tmp_path / "a.xlsx", ENT_HEADERS, ent_rows())
-    with zipfile.ZipFile(src) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    m = "xl/worksheets/sheet1.xml"
-    parts[m] = parts[m][:parts[m].index(b"</sheetData>") - 40]  # the last row and the end tags lost
-    f = tmp_path / "short.xlsx"
-    with zipfile.ZipFile(f, "w") as z:
-        for n, data in parts.items():
-            z.writestr(n, data)
-    rows = X.chunked_rows(f, "Sheet1", m, lambda: None, piece_bytes=300)
+    # the last row and the end tags lost
+    f = _with_sheet_xml(xlsx(tmp_path / "a.xlsx", ENT_HEADERS, ent_rows()), tmp_path / "short.xlsx",
+                        lambda x: x[:x.index(b"</sheetData>") - 40])
+    rows = X.chunked_rows(f, "Sheet1", SHEET1, lambda: None, piece_bytes=300)
     with pytest.raises(UnreadableInput, match="Sheet1.*内容不完整") as exc:
         list(rows())
     assert "另存为" in exc.value.hint
