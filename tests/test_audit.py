@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from conftest import Cli
 from ledgers import write_csv
-from zjsafety.audit import explain, run
+from zjsafety.rules.audit import explain, run
 from zjsafety.demo import make_uscc
 from zjsafety.importers.pipeline import import_files
 from zjsafety.store import connect
@@ -310,11 +310,14 @@ def test_cli_exit_0_when_nothing_fails(county_cli):
 def test_cli_table_and_xlsx(county_cli, tmp_path):
     out = tmp_path / "核查.xlsx"
     r = county_cli("audit", "--scope", "330106", "--as-of", "2018-12-31", "--xlsx", out)
-    assert "排查企业覆盖率" in r.stdout and "不合格" in r.stdout
+    assert "排查企业覆盖率" in r.stdout and "未达标" in r.stdout
     wb = load_workbook(out)
-    assert wb.sheetnames[0] == "核查汇总" and "screening-coverage" in wb.sheetnames
-    rows = list(wb["screening-coverage"].iter_rows(min_row=2, values_only=True))
-    assert any(row[5] == U["E4"] and row[6] == N["E4"] and row[7] == "企业.csv" for row in rows)
+    sheet = "事故总量大的4个行业领域排查企业覆盖率"
+    assert wb.sheetnames[0] == "核查汇总" and sheet in wb.sheetnames
+    assert all(not any("a" <= ch <= "z" for ch in name) for name in wb.sheetnames)  # tabs in Chinese
+    rows = list(wb[sheet].iter_rows(min_row=2, values_only=True))
+    # the same columns as `audit explain`: code, name, file, row
+    assert any(row[3] == U["E4"] and row[4] == N["E4"] and row[5] == "企业.csv" for row in rows)
 
 
 def test_cli_explain(county_cli):

@@ -1,8 +1,8 @@
 import pytest
 
-from zjsafety import divisions
-from zjsafety.divisions import Division, resolve
-from zjsafety.normalize import CellError
+from zjsafety.core import divisions
+from zjsafety.core.divisions import Division, resolve
+from zjsafety.core.normalize import CellError
 
 
 @pytest.mark.parametrize("raw", ["西湖", "西湖区", "杭州市西湖区", "浙江省杭州市西湖区", "杭州西湖区", "330106",

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from zjsafety import docs
-from zjsafety.findings import FINDING_TYPES
+from zjsafety.core.findings import FINDING_TYPES
 from zjsafety.rules import REGISTRY
 
 README = Path(__file__).parents[1] / "README.md"
@@ -26,5 +26,6 @@ def test_every_finding_type_used_in_the_code_is_catalogued():
         used |= set(re.findall(r'Finding\(\s*"([a-z_]+)"', text))
         used |= set(re.findall(r'self\.finding\(\s*row, [^,]+, "([a-z_]+)"', text))
         used |= {"bad_" + n for n in re.findall(r'_choice\("([a-z_]+)"', text)}
+        used |= set(re.findall(r'_note\(\s*\w+,\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"', text))
     assert {"bad_uscc", "bad_date", "unknown_enterprise", "duplicate_in_file", "hidden_sheet"} <= used
     assert used <= set(FINDING_TYPES), used - set(FINDING_TYPES)

@@ -425,7 +425,8 @@ def test_error_workbook_for_a_csv_is_a_new_xlsx(tmp_path, cli, with_enterprises)
     wb = load_workbook(data["error_books"][0])
     ws = wb["h"]
     assert ws["E4"].comment is not None
-    assert ws["E4"].data_type == "s" and not str(ws["E4"].value).startswith("=")
+    # kept exactly as typed, and as text: the workbook never turns ledger text into a formula
+    assert ws["E4"].data_type == "s" and ws["E4"].value == "=HYPERLINK(\"http://x\")"
 
 
 # ------------------------------------------------------------------ templates

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from zjsafety.normalize import (USCC_ALPHABET, CellError, canonical_sector, industry_sector_hint,
+from zjsafety.core.normalize import (USCC_ALPHABET, CellError, canonical_sector, industry_sector_hint,
                                 org_code_check_char, parse_bool, parse_date, parse_int, parse_number,
                                 parse_sectors, parse_uscc, uscc_check_char, uscc_problem)
 

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from conftest import Cli, plain
 from ledgers import write_csv
 from test_audit import N, U, county_cli, ledgers  # noqa: F401  (county_cli is a fixture)
-from zjsafety.audit import run
-from zjsafety.report import build
+from zjsafety.rules.audit import run
+from zjsafety.reports import build
 from zjsafety.store import connect
 
 AS_OF = "2018-12-31"
@@ -39,9 +39,9 @@ def test_xlsx_figures_equal_the_audit(county_cli, tmp_path):
     results = audit_json(county_cli)
     assert len(rows) == len(results)
     for row, res in zip(rows, results):
-        assert row[0] == res["rule"] and row[4] == res["scope"]
-        assert row[7] == res["ratio"] and row[8] == res["target"]
-        assert row[10] == res["numerator"] and row[11] == res["denominator"]
+        assert row[-1] == res["rule"] and row[3] == res["scope"] and row[0] == res["clause"]
+        assert row[6] == res["ratio"] and row[7] == res["target"]
+        assert row[9] == res["numerator"] and row[10] == res["denominator"]
     assert wb["事故趋势"]._charts, "a native chart on the trend sheet"
     cover = [c for row in wb["封面"].iter_rows(values_only=True) for c in row if c]
     assert "企业.csv" in cover and any(isinstance(c, str) and len(c) == 64 for c in cover)  # file and sha256
@@ -141,7 +141,7 @@ def test_ledger_text_never_becomes_a_formula(tmp_path):
 
 
 def test_public_report_masks_personal_data(county_cli, tmp_path):
-    from zjsafety.masking import mask
+    from zjsafety.core.masking import mask
     assert mask("13805711234") != "13805711234"
     out = tmp_path / "pub.md"
     assert county_cli("report", "--scope", "330106", "--as-of", AS_OF, "-o", out, "--public").exit_code == 0

@@ -13,11 +13,16 @@ from openpyxl import load_workbook
 
 from conftest import Cli, plain
 from ledgers import write_csv
-from zjsafety import sample as S
+from types import SimpleNamespace
+
+from zjsafety.sampling import algorithm, draw as draw_mod, listing as listing_mod, verify as verify_mod
 from zjsafety.demo import make_uscc
-from zjsafety.errors import ZjError
+from zjsafety.core.errors import ZjError
 from zjsafety.importers.pipeline import import_files
 from zjsafety.store import connect
+
+S = SimpleNamespace(allocate=algorithm.allocate, canonical=algorithm.canonical, rank=algorithm.rank,
+                    compute=draw_mod.compute, draw=draw_mod.draw, verify=verify_mod.verify, listing=listing_mod.listing)
 
 TOWNS = ["三墩镇", "蒋村街道", "留下街道"]
 SECTORS = ["工矿商贸", "建设施工", "危险化学品"]
@@ -301,7 +306,7 @@ def test_cli_documents_are_masked(cli_county, tmp_path):
 
 
 def test_masking():
-    from zjsafety.masking import mask
+    from zjsafety.core.masking import mask
     assert mask("联系 13805711234") == "联系 138****1234"
     assert mask("330106198001011234") == "330106********1234"
     assert mask("0571-87651234") == "0571-****1234"

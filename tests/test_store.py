@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from zjsafety.errors import DatabaseError
+from zjsafety.core.errors import DatabaseError
 from zjsafety.store import connect, schema_version
 from zjsafety.store.connection import migrate
 from zjsafety.store.schema import LATEST
@@ -106,19 +106,19 @@ def test_a_load_into_an_empty_table_builds_its_indexes_afterwards(tmp_path):
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     seen_during: list = []
     from zjsafety.store import records as sql
-    real_upsert = sql.upsert
+    real_save = sql.save
 
     def spy(c, table, *a, **k):
         if table == "hazard":
             seen_during.append((_indexes(c, "hazard"), c.execute("PRAGMA cache_size").fetchone()[0]))
-        return real_upsert(c, table, *a, **k)
-    sql.upsert = spy
+        return real_save(c, table, *a, **k)
+    sql.save = spy
     try:
         ent = xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())
         haz = xlsx(tmp_path / "隐患.xlsx", HAZ_HEADERS, haz_rows())
         import_files(conn, [ent, haz])
     finally:
-        sql.upsert = real_upsert
+        sql.save = real_save
     idx_during, cache_during = seen_during[0]
     assert [n for n, _ in idx_during] == [n for n, s in before if s is None or "UNIQUE" in s.upper()]
     assert cache_during == -sql.IMPORT_CACHE_KIB
@@ -129,11 +129,11 @@ def test_a_load_into_an_empty_table_builds_its_indexes_afterwards(tmp_path):
     assert "ix_hazard_ent" in plan
     # a second load finds rows there: its indexes stay put
     seen_during.clear()
-    sql.upsert = spy
+    sql.save = spy
     try:
         import_files(conn, [haz])
     finally:
-        sql.upsert = real_upsert
+        sql.save = real_save
     assert seen_during[0][0] == before
 
 
@@ -147,13 +147,13 @@ def test_a_failed_load_leaves_the_indexes_as_they_were(tmp_path, monkeypatch):
     import_files(conn, [ent])
     before = _indexes(conn, "hazard")
     haz = xlsx(tmp_path / "隐患.xlsx", HAZ_HEADERS, haz_rows())
-    real = loader.Loader.store
+    real = loader.Loader.link
 
     def interrupted(self, valid):
         if self.kind == "hazard":
             raise KeyboardInterrupt
         return real(self, valid)
-    monkeypatch.setattr(loader.Loader, "store", interrupted)
+    monkeypatch.setattr(loader.Loader, "link", interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_files(conn, [haz])
     assert _indexes(conn, "hazard") == before

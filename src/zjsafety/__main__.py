@@ -1,3 +1,3 @@
-from .entry import main
+from zjsafety.cli import main
 
 main()

@@ -1,5 +1,6 @@
 """A demo county submission in the messy layouts townships really send, and a run of every
-stage on it. The data are invented but valid: USCCs carry correct check characters."""
+stage on it (each stage is a few calls of the library, as a clerk would run the commands).
+The data are invented but valid: USCCs carry correct check characters."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from typing import Callable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .normalize import org_code_check_char, uscc_check_char
+from zjsafety import reports
+from zjsafety.core.normalize import org_code_check_char, uscc_check_char
+from zjsafety.importers.errorbook import write_error_books
+from zjsafety.importers.pipeline import import_files
+from zjsafety.reports.audit_xlsx import write_audit_xlsx
+from zjsafety.rules import audit
+from zjsafety.sampling.draw import draw
+from zjsafety.sampling.notices import write_notices, write_task_xlsx
+from zjsafety.sampling.verify import verify
+from zjsafety.store import connect
 
 COUNTY = "330106"
 TOWNS = ["三墩镇", "蒋村街道", "留下街道", "转塘街道", "双浦镇", "文新街道", "古荡街道"]
@@ -253,10 +263,8 @@ def write_demo_ledgers(folder: Path, seed: int = 2018) -> dict[str, Path]:
 
 
 def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
-    """Write the demo ledgers, then import (and run every later stage that exists)."""
-    from .importers.pipeline import import_files
-    from .store import connect
-
+    """Write the demo ledgers, then run every stage on them: import (with error workbooks),
+    audit (with its workbook), a county draw (task list, notices, verification), reports."""
     say = echo or (lambda s: None)
     folder.mkdir(parents=True, exist_ok=True)
     files = write_demo_ledgers(folder)
@@ -267,17 +275,7 @@ def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
     conn = connect(db)
     summary: dict = {"folder": str(folder), "db": str(db), "ledgers": {k: str(v) for k, v in files.items()}}
     try:
-        res = import_files(conn, [folder / "台账"], county="330106")
-        t = res.totals
-        summary["import"] = t
-        say(f"导入：数据行 {t['rows']}，新增 {t['inserted']}，拒收 {t['rejected']}（演示台账中故意留有错误，"
-            f"见 zjsafety import {folder / '台账'} --dry-run）")
-        from .importers.errorbook import write_error_books
-        books = write_error_books(res, folder / "退回修改")
-        summary["error_books"] = [str(p) for p in books]
-        if books:
-            say(f"错误标注工作簿：{folder / '退回修改'}")
-        for stage in _later_stages():
+        for stage in (import_stage, audit_stage, sample_stage, report_stage):
             summary.update(stage(conn, folder, say))
     finally:
         conn.close()
@@ -285,9 +283,41 @@ def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
     return summary
 
 
-def _later_stages():
-    """The stages after import, each (conn, folder, say) -> dict of what it wrote."""
-    from .audit import demo_stage as audit_stage
-    from .report import demo_stage as report_stage
-    from .sample import demo_stage as sample_stage
-    return [audit_stage, sample_stage, report_stage]
+def import_stage(conn, folder: Path, say) -> dict:
+    res = import_files(conn, [folder / "台账"], county=COUNTY)
+    t = res.totals
+    say(f"导入：数据行 {t['rows']}，新增 {t['inserted']}，拒收 {t['rejected']}（演示台账中故意留有错误，"
+        f"见 zjsafety import {folder / '台账'} --dry-run）")
+    books = write_error_books(res, folder / "退回修改")
+    if books:
+        say(f"错误标注工作簿：{folder / '退回修改'}")
+    return {"import": t, "error_books": [str(p) for p in books]}
+
+
+def audit_stage(conn, folder: Path, say) -> dict:
+    """The county at the end of 2018, with its workbook."""
+    report = audit.run(conn, COUNTY, date(2018, 12, 31))
+    path = write_audit_xlsx(report, audit.explain_all(conn, report), folder / "核查结果_西湖区_2018.xlsx")
+    counts = {s: sum(1 for r in report.results if r.status == s) for s in ("pass", "fail", "amber", "n/a")}
+    say(f"核查（截至 2018-12-31）：达标 {counts['pass']}，未达标 {counts['fail']}，预警 {counts['amber']}，"
+        f"无数据 {counts['n/a']}；工作簿：{path}")
+    return {"audit": counts, "audit_xlsx": str(path)}
+
+
+def sample_stage(conn, folder: Path, say) -> dict:
+    d = draw(conn, level="county", scope=COUNTY, year=2019, seed="2019-县级-第1批", spares=3,
+             as_of=date(2019, 1, 15))
+    x = write_task_xlsx(conn, d, folder / "抽查任务_2019_县级_第1批.xlsx")
+    notices = write_notices(conn, d, folder / "公告")
+    v = verify(conn, d.id)
+    say(f"抽查：从 {d.row['frame_size']} 家企业中抽取 {len(d.result['selected'])} 家（配额 {d.row['quota']}，"
+        f"本年已覆盖 {d.params['covered']}），复核{'通过' if v.ok else '未通过'}；任务清单：{x}")
+    return {"sample": {"id": d.id, "selected": len(d.result["selected"]), "verified": v.ok},
+            "sample_xlsx": str(x), "notices": [str(p) for p in notices]}
+
+
+def report_stage(conn, folder: Path, say) -> dict:
+    data = reports.build(conn, COUNTY, date(2019, 6, 30), since=date(2018, 12, 31))
+    paths = [reports.write(data, folder / f"西湖区三年行动进展_2019上半年{ext}") for ext in (".xlsx", ".docx", ".html")]
+    say("报告：" + "、".join(str(p) for p in paths))
+    return {"reports": [str(p) for p in paths]}

@@ -11,9 +11,9 @@ import re
 import sys
 from pathlib import Path
 
-from .audit import build_rules, load_pack
-from .findings import FINDING_TYPES
-from .rules import REGISTRY
+from zjsafety.rules.audit import build_rules, load_pack
+from zjsafety.core.findings import FINDING_TYPES
+from zjsafety.rules import REGISTRY
 
 
 def rules_md() -> str:

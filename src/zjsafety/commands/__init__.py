@@ -1,10 +1,9 @@
-"""Command groups; each module adds its commands to the Typer app."""
+"""The commands, one module per group, each a few lines around the library: parse options,
+call zjsafety.<stage>, render. Registered in the order of the work."""
 
 
 def register_all(app) -> None:
-    from . import audit_cmd, demo_cmd, import_cmd, report_cmd, sample_cmd
-    import_cmd.register(app)
-    audit_cmd.register(app)
-    sample_cmd.register(app)
-    report_cmd.register(app)
-    demo_cmd.register(app)
+    from zjsafety.commands import (audit_cmd, demo_cmd, import_cmd, merge_cmd, report_cmd, sample_cmd,
+                                   setup_cmd)
+    for module in (setup_cmd, import_cmd, audit_cmd, sample_cmd, report_cmd, merge_cmd, demo_cmd):
+        module.register(app)

@@ -2,82 +2,94 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ..console import out, print_json
-from .common import JsonOpt, connect, guarded, parse_day
+from zjsafety.commands.options import (AsOfOpt, DbOpt, DebugOpt, JsonOpt, PlanOpt, Run, ScopeOpt, YearOpt, choice,
+                                       command, group)
+from zjsafety.commands.render import out, print_json
+from zjsafety.core import labels
 
-ScopeOpt = Annotated[Optional[str], typer.Option("--scope", help="范围：县/市/省的代码或名称，如 330106、西湖区、3301、330000。")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="截至日期（默认今天），如 2018-12-31。")]
-YearOpt = Annotated[Optional[int], typer.Option("--year", help="年度指标只看这一年（默认计划内截至日期前的每一年）。")]
-PlanOpt = Annotated[str, typer.Option("--plan", help="规则包名称或 .toml 文件路径。")]
+LevelOpt = Annotated[Optional[str], typer.Option("--level", metavar="层级", help="督查层级：县级、市级、省级（或 county、city、province）。")]
+
+
+def rule_id(value: str, plan: str | None) -> str:
+    """A rule named by its id (screening-coverage) or its Chinese title (or a unique part of it)."""
+    from zjsafety.core.errors import UsageError
+    from zjsafety.rules.pack import build_rules, load_pack
+    rules = build_rules(load_pack(plan))
+    for r in rules:
+        if value in (r.p.id, r.p.title):
+            return r.p.id
+    hits = [r for r in rules if value in r.p.title]
+    if len(hits) == 1:
+        return hits[0].p.id
+    avail = "；".join(f"{r.p.id}（{r.p.title}）" for r in rules)
+    raise UsageError(f"没有规则“{value}”" + ("（有多条规则的名称含这几个字）" if hits else "") + f"。可用：{avail}")
 
 
 def register(app: typer.Typer) -> None:
-    audit_app = typer.Typer(help="按三年行动计划逐条核查指标：分子、分母、目标、是否达标、缺了谁。",
-                            invoke_without_command=True, no_args_is_help=False)
+    audit_app = group(help="按三年行动计划逐条核查指标：分子、分母、目标、是否达标、缺了谁。", invoke_without_command=True,
+                      epilog="zjsafety audit --scope 西湖区 --as-of 2018-12-31\n"
+                             "zjsafety audit --scope 杭州市 --xlsx 核查结果.xlsx\n"
+                             "zjsafety audit explain 排查企业覆盖率 --scope 西湖区 --sector 道路交通")
     app.add_typer(audit_app, name="audit")
 
     @audit_app.callback(invoke_without_command=True)
-    @guarded
     def audit(
-        ctx: typer.Context,
-        scope: ScopeOpt = None,
-        as_of: AsOfOpt = None,
-        year: YearOpt = None,
-        plan: PlanOpt = "zj-2017-2020",
-        rule: Annotated[Optional[list[str]], typer.Option("--rule", help="只核查这些规则（可多次使用）。")] = None,
-        xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="同时写出核查工作簿（汇总 + 每条规则的缺项）。")] = None,
-        as_json: JsonOpt = False,
+        ctx: typer.Context, scope: ScopeOpt = None, as_of: AsOfOpt = None, year: YearOpt = None, plan: PlanOpt = None,
+        rule: Annotated[Optional[list[str]], typer.Option("--rule", metavar="规则", help="只核查这些规则（编号或名称，可多次使用）。")] = None,
+        xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="文件.xlsx", help="同时写出核查工作簿（汇总 + 每条规则的缺项）。")] = None,
+        db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
-        """核查指标（--scope 为市或省时同时列出各县）。退出码：0 全部达标，1 有不合格。"""
+        """核查指标（--scope 为市或省时同时列出各县）。退出码：0 全部达标，1 有未达标。"""
         if ctx.invoked_subcommand:
             return
-        from ..audit import run
-        from ..console import audit_table
-        conn = connect()
-        try:
-            report = run(conn, scope, parse_day(as_of, "--as-of") or date.today(), year=year, plan=plan, rules=rule)
+        from zjsafety.core.paths import check_output
+        from zjsafety.rules.audit import explain_all, run as run_audit
+        run = Run(db, as_json, debug)
+        plan = run.plan(plan)
+        if xlsx:
+            check_output(xlsx, reads=[run.db_path])
+        with run.open_db() as conn:
+            report = run_audit(conn, run.scope(scope), run.as_of(as_of), year=year, plan=plan,
+                               rules=[rule_id(r, plan) for r in rule] if rule else None)
             path = None
             if xlsx:
-                from ..audit_xlsx import write_audit_xlsx
-                path = write_audit_xlsx(report, conn, xlsx)
-        finally:
-            conn.close()
-        if as_json:
+                from zjsafety.reports.audit_xlsx import write_audit_xlsx
+                path = write_audit_xlsx(report, explain_all(conn, report, year=year, plan=plan), xlsx)
+        if run.json:
             print_json(report.to_dict())
         else:
+            from zjsafety.commands.render import audit_table
             audit_table(report)
             if path:
                 out.print(f"已写出核查工作簿：{path}")
         raise typer.Exit(report.exit_code)
 
-    @audit_app.command("explain")
-    @guarded
+    @command(audit_app, "explain", examples="""
+zjsafety audit explain screening-coverage --scope 西湖区 --sector 道路交通
+zjsafety audit explain 各级督查企业比例 --scope 西湖区 --level 县级 --year 2018
+""")
     def explain(
-        rule: Annotated[str, typer.Argument(help="规则编号，如 screening-coverage。")],
+        rule: Annotated[str, typer.Argument(metavar="规则", help="规则编号或名称，如 screening-coverage、排查企业覆盖率。")],
         scope: ScopeOpt = None,
-        sector: Annotated[Optional[str], typer.Option("--sector", help="只看这个行业领域。")] = None,
-        level: Annotated[Optional[str], typer.Option("--level", help="督查层级 county/city/province（supervision-quota）。")] = None,
-        as_of: AsOfOpt = None,
-        year: YearOpt = None,
-        plan: PlanOpt = "zj-2017-2020",
-        as_json: JsonOpt = False,
+        sector: Annotated[Optional[str], typer.Option("--sector", metavar="行业领域", help="只看这个行业领域。")] = None,
+        level: LevelOpt = None, as_of: AsOfOpt = None, year: YearOpt = None, plan: PlanOpt = None,
+        db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
         """列出某个指标背后未达标的对象（企业、隐患、风险……）及其来源文件和行号。"""
-        from ..audit import explain as run_explain
-        from ..console import explain_table
-        conn = connect()
-        try:
-            items = run_explain(conn, rule, scope, parse_day(as_of, "--as-of") or date.today(), sector=sector,
-                                year=year, level=level, plan=plan)
-        finally:
-            conn.close()
-        if as_json:
-            print_json({"rule": rule, "items": items})
+        from zjsafety.rules.audit import explain as run_explain
+        run = Run(db, as_json, debug)
+        plan = run.plan(plan)
+        rid = rule_id(rule, plan)
+        with run.open_db() as conn:
+            items = run_explain(conn, rid, run.scope(scope), run.as_of(as_of), sector=sector, year=year,
+                                level=choice(level, labels.LEVEL, "--level"), plan=plan)
+        if run.json:
+            print_json({"rule": rid, "items": items})
         else:
-            explain_table(rule, items)
+            from zjsafety.commands.render import explain_table
+            explain_table(rid, items)

@@ -9,28 +9,23 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook as XlsxBook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string
 
-from ..errors import UsageError
-from ..findings import Finding
-from .reader import open_ledger
+from zjsafety.core.errors import UsageError
+from zjsafety.core.findings import Finding
+from zjsafety.core import labels
+from zjsafety.core.workbook import SheetWriter, save
+from zjsafety.importers.reader import Workbook, survey
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 YELLOW = PatternFill("solid", fgColor="FFEB9C")
 SUMMARY = "错误汇总"
 
 
-def safe_text(v: object) -> object:
-    """Ledger text is untrusted: never let it become a formula in a workbook we write."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v if v[:1] in ("=", "+", "@") else " " + v
-    return v
-
-
-def write_error_books(result, folder: Path) -> list[Path]:
+def write_error_books(result, folder: Path, progress=None) -> list[Path]:
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for sr in result.files:
         for f in sr.findings:
@@ -41,7 +36,12 @@ def write_error_books(result, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"无法创建文件夹“{folder}”：{exc}") from None
-    return [_write_one(Path(p), fs, folder) for p, fs in by_file.items()]
+    out = []
+    for i, (p, fs) in enumerate(by_file.items()):
+        out.append(_write_one(Path(p), fs, folder))
+        if progress:
+            progress("错误标注工作簿", i + 1, len(by_file))
+    return out
 
 
 def _write_one(src: Path, findings: list[Finding], folder: Path) -> Path:
@@ -68,26 +68,26 @@ def _write_one(src: Path, findings: list[Finding], folder: Path) -> Path:
     if SUMMARY in wb.sheetnames:
         del wb[SUMMARY]
     ws = wb.create_sheet(SUMMARY, 0)
-    ws.append(["工作表", "行", "列", "表头", "原值", "问题类型", "说明", "处理"])
-    for c in ws[1]:
-        c.font = Font(bold=True)
+    w = SheetWriter(ws)
+    w.write(["工作表", "行", "列", "表头", "原值", "问题类型", "说明", "处理"], bold=True)
     for f in sorted(findings, key=lambda f: (f.sheet or "", f.row or 0, f.column or "")):
-        ws.append([f.sheet, f.row, f.column, safe_text(f.header), safe_text(f.value), f.type, f.message,
-                   "该行未导入" if f.severity == "error" and f.row else ("已导入，请核对" if f.row else "")])
+        w.write([f.sheet, f.row, f.column, f.header, f.value, labels.finding(f.type), f.message,
+                 "该行未导入" if f.severity == "error" and f.row else ("已导入，请核对" if f.row else "")])
     for col, width in zip("ABCDEFGH", (16, 8, 6, 18, 24, 22, 60, 14)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     wb.active = 0
-    wb.save(dst)
+    save(wb, dst)
     return dst
 
 
-def _copy_values(src: Path) -> Workbook:
-    led = open_ledger(src, include_hidden=True)
-    wb = Workbook()
+def _copy_values(src: Path) -> XlsxBook:
+    s = survey(src, include_hidden=True)
+    wb = XlsxBook()
     wb.remove(wb.active)
-    for sh in led.sheets:
-        ws = wb.create_sheet(sh.name[:31])
-        for row in sh.rows():
-            ws.append([safe_text(v) if v != "" else None for v in row])
+    with Workbook(s) as book:
+        for sh in s.sheets:
+            w = SheetWriter(wb.create_sheet(sh.name[:31]))
+            for row in book.sheet(sh.name).rows:
+                w.write(row)
     return wb

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Callable
 
 from pydantic import PlainValidator
 
-from .. import divisions
-from ..normalize import (CellError, clean_text, fold, parse_bool, parse_date, parse_int,
-                         parse_number, parse_org_code, parse_sectors, parse_uscc, norm_code)
+from zjsafety.core import divisions
+from zjsafety.core.labels import LEVEL
+from zjsafety.core.normalize import (CellError, clean_text, fold, parse_bool, parse_date, parse_int, parse_number, parse_org_code, parse_sectors, parse_uscc, norm_code)
 
 
 ERROR_VALUES = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#GETTING_DATA"})
@@ -146,14 +146,11 @@ def parse_major(v: Any) -> bool | None:
 
 
 _LEVELS = [(("省",), "province"), (("市",), "city"), (("县", "区", "乡", "镇", "街道"), "county")]
-LEVEL_LABEL = {"county": "县级", "city": "市级", "province": "省级"}
-
-
 def parse_level(v: Any) -> str | None:
     s = clean_text(v)
     if s is None:
         return None
-    if s.lower() in LEVEL_LABEL:
+    if s.lower() in LEVEL:
         return s.lower()
     return _choice("level", _LEVELS, "县级、市级、省级")(s)
 

@@ -1,9 +1,8 @@
-"""Loading one sheet's rows, a batch at a time, in two steps.
+"""One sheet's rows, a batch at a time, in two steps that make findings, not exceptions:
 
 `check` runs the batch through the kind's pydantic model and the required-field checks;
-`store` links enterprises, builds records, runs the cross-row checks and upserts.
-(A writer thread overlapping the two was tried and was slower: both steps are Python-bound
-and fought over the GIL.)
+`link` finds the enterprises the rows name, builds the records to store and runs the
+cross-row checks. The pipeline hands the records to store.records.
 """
 
 from __future__ import annotations
@@ -14,13 +13,13 @@ from operator import attrgetter
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..findings import Finding
-from ..normalize import CellError, norm_code, norm_name
-from ..store import records as sql
-from .fields import cell_error, parse_level
-from .headers import HeaderMap, col_letter
-from .models import ROW_TYPES
-from .records import SPECS, EntMatch
+from zjsafety.core.findings import Finding
+from zjsafety.core.normalize import CellError, norm_code, norm_name
+from zjsafety.store import records as sql
+from zjsafety.importers.fields import cell_error, parse_level
+from zjsafety.importers.headers import HeaderMap, col_letter
+from zjsafety.importers.models import ROW_TYPES
+from zjsafety.importers.records import SPECS, EntMatch
 
 NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list"}
 KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "inspector": "人员"}
@@ -32,14 +31,13 @@ def _adapter(kind: str) -> TypeAdapter:
 
 
 class Loader:
-    def __init__(self, conn: sqlite3.Connection, hmap: HeaderMap, res, batch_id: int,
-                 default_county: str | None, today: str, rejected_ents: set[str]):
-        self.conn, self.hmap, self.res, self.batch_id = conn, hmap, res, batch_id
+    def __init__(self, conn: sqlite3.Connection, hmap: HeaderMap, res, default_county: str | None,
+                 rejected_ents: set[str]):
+        self.conn, self.hmap, self.res = conn, hmap, res
         self.kind = hmap.kind
         self.spec = SPECS[self.kind]
         self.adapter = _adapter(self.kind)
         self.default_county = default_county
-        self.today = today
         self.rejected_ents = rejected_ents  # enterprises refused in this call, to explain later misses
         self.col_of = {f: c for c, f in hmap.columns.items()}
         self.fields = ROW_TYPES[self.kind]._fields  # a row's cells come in this order
@@ -129,9 +127,10 @@ class Loader:
             return None
         return m._replace(inspection_level=lvl)
 
-    # -------------------------------------------------------------- stage 2: store
+    # -------------------------------------------------------------- stage 2: link
 
-    def store(self, valid: list[tuple[int, object]]) -> None:
+    def link(self, valid: list[tuple[int, object]]) -> list[tuple[str, dict, list[str], int]]:
+        """Records to store: (natural key, column values, sectors, Excel row)."""
         links = self.spec.needs_enterprise or self.kind == "major_hazard_register"
         ents = self._match_enterprises([m for _, m in valid]) if links else {}
         known = (sql.existing_hazard_numbers(self.conn, [m.hazard_no for _, m in valid])
@@ -184,10 +183,7 @@ class Loader:
                 continue
             seen[b.key] = row
             out.append((b.key, b.values, b.sectors, row))
-        counts = sql.upsert(self.conn, self.spec.table, out, self.batch_id, today=self.today)
-        self.res.inserted += counts["inserted"]
-        self.res.updated += counts["updated"]
-        self.res.unchanged += counts["unchanged"]
+        return out
 
     def _reject_stored(self, m) -> None:
         self.res.rejected += 1

@@ -11,8 +11,7 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from .fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText,
-                     HazardStatus, Level, Major, OrgCode, RowCode, Sectors, Text, Uscc, Year)
+from zjsafety.importers.fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText, HazardStatus, Level, Major, OrgCode, RowCode, Sectors, Text, Uscc, Year)
 
 
 class _Row(BaseModel):

@@ -1,4 +1,6 @@
-"""The import pipeline: plan every sheet of every file, then load them in dependency order.
+"""The import pipeline: survey every file (hash, sheets, first rows), plan which sheet is
+which ledger, then load the sheets in dependency order, one file open at a time, each sheet
+read once, its rows validated (importers.loader) and stored (store.records).
 
 The whole call runs in one transaction: `--strict` rolls it back when any row was rejected,
 `--dry-run` always rolls back (so references between files given together are still
@@ -7,27 +9,24 @@ checked), and a crash or Ctrl-C leaves the database as it was.
 
 from __future__ import annotations
 
-import gc
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import islice
-from operator import itemgetter
 from datetime import date
+from functools import lru_cache
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-
-from .. import refdata
-from ..errors import UnreadableInput, UsageError
-from ..findings import Finding
-from ..normalize import clean_text, fold
-from ..store import records as sql
-from .headers import HeaderMap, Synonyms, col_letter, detect, load_synonyms, SCAN_ROWS
-from .fields import SpecialCell
-from .reader import Ledger, Sheet, expand_paths, open_ledger
-from .loader import Loader
+from zjsafety.core import divisions, refdata
+from zjsafety.core.errors import UnreadableInput, UsageError
+from zjsafety.core.findings import Finding
+from zjsafety.core.normalize import CellError, clean_text, fold
+from zjsafety.importers.fields import SpecialCell
+from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, load_synonyms
+from zjsafety.importers.loader import Loader
+from zjsafety.importers.reader import Survey, Workbook, expand_paths, survey
+from zjsafety.store import records as store
 
 BATCH = 2000
 
@@ -80,14 +79,17 @@ class ImportResult:
 
 
 @dataclass
-class _Unit:
-    ledger: Ledger
-    sheet: Sheet
-    hmap: HeaderMap
-    order: int
+class Unit:
+    """One sheet to load: which file, which sheet, what kind of ledger (from its head)."""
+
+    survey: Survey
+    sheet: str
+    kind: str
+    order: tuple
 
 
-Progress = Callable[[str, int, int | None], None]  # (label, rows done so far, total or None)
+# (label, rows done, rows in all) — `label` names the sheet being loaded
+Progress = Callable[[str, int, int | None], None]
 
 
 def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str | None = None,
@@ -99,144 +101,109 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
     if kind is not None and kind not in kinds:
         raise UsageError(f"未知的台账类型“{kind}”，可用：{'、'.join(kinds)}")
     if county is not None:
-        from .. import divisions
-        from ..normalize import CellError
         try:
             county = divisions.resolve(county)
         except CellError as e:
             raise UsageError(f"--county：{e.message}") from None
     files = expand_paths(list(paths))
     if not files:
-        raise UsageError("没有找到要导入的台账文件（.xlsx .xls .ods .csv）。")
+        raise UsageError("没有找到要导入的台账文件（.xlsx .xls .et .ods .csv）。")
     syn = load_synonyms(map_file)
-    ledgers = [open_ledger(p, include_hidden=include_hidden) for p in files]  # all readable, or stop here
-    units, results = _plan(ledgers, syn, kind)
-    units.sort(key=lambda u: u.order)
+    surveys = [survey(p, include_hidden=include_hidden) for p in files]  # all readable, or stop here
+    units, results = plan(surveys, syn, kind)
     today = date.today().isoformat()
     rejected_ents: set[str] = set()  # enterprises refused in this call, to explain later misses
-    with _maybe_commit(conn, dry_run=dry_run) as state, _bulk_gc(), sql.import_cache(conn):
-        for u in units:
-            res = _load_unit(conn, u, county, today, progress, rejected_ents)
-            results.append(res)
-            if strict and res.rejected:
-                state["rollback"] = True
+    with store.import_transaction(conn, dry_run=dry_run) as tx:
+        book: Workbook | None = None
+        try:
+            for u in units:
+                if book is None or book.s is not u.survey:
+                    if book is not None:
+                        book.close()
+                    book = Workbook(u.survey)
+                res = load_sheet(conn, u, book, syn, kind, county, today, progress, rejected_ents)
+                results.append(res)
+        finally:
+            if book is not None:
+                book.close()
         if strict and any(x.severity == "error" for r in results for x in r.findings):
-            state["rollback"] = True
-    order = {str(p): i for i, p in enumerate(files)}
+            tx.rollback = True
+    order = {str(s.path): i for i, s in enumerate(surveys)}
     results.sort(key=lambda r: (order.get(r.path, 0), r.sheet or ""))
-    return ImportResult(results, committed=not state["rollback"], dry_run=dry_run, strict=strict)
+    return ImportResult(results, committed=not tx.rollback, dry_run=dry_run, strict=strict)
 
 
-@contextmanager
-def _bulk_gc() -> Iterator[None]:
-    """Fewer cyclic-GC passes while rows stream through: each batch of 2000 rows makes and drops
-    tens of thousands of tuples, and at the default threshold (700) the collector ran ~900
-    times per 100k rows, walking every object the program had loaded (0.4 s of 6). Objects
-    alive now are frozen out of its way; freed by reference counting, rows never need it."""
-    old = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-        gc.unfreeze()
+# ---------------------------------------------------------------- plan
+
+def _note(s: Survey, kind: str | None, sheet: str, slug: str, message: str, severity: str = "error") -> SheetResult:
+    r = SheetResult(str(s.path), s.sha256, kind, sheet)
+    r.findings.append(Finding(slug, message, str(s.path), sheet, severity=severity))
+    return r
 
 
-class _maybe_commit:
-    """One transaction for the whole call; rolled back for dry runs and failed strict runs."""
-
-    def __init__(self, conn, *, dry_run):
-        self.conn, self.state = conn, {"rollback": dry_run}
-
-    def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.state
-
-    def __exit__(self, et, ev, tb):
-        if et is not None or self.state["rollback"]:
-            self.conn.execute("ROLLBACK")
-            self.state["rollback"] = True
-        else:
-            self.conn.execute("COMMIT")
-        return False
+def _has_text(rows: list[list]) -> bool:
+    return any(clean_text(v) is not None for row in rows for v in row)
 
 
-def _head(sheet: Sheet, n: int) -> list[list]:
-    out = []
-    for i, row in enumerate(sheet.rows()):
-        if i >= n:
-            break
-        out.append(row)
-    return out
-
-
-def _plan(ledgers: list[Ledger], syn: Synonyms, kind: str | None) -> tuple[list[_Unit], list[SheetResult]]:
+def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[Unit], list[SheetResult]]:
+    """Which sheet of which file is which ledger, from the first rows of each; the units come
+    back in load order (what others refer to first: data/columns.toml `order`)."""
     kinds = refdata.kinds()
-    units: list[_Unit] = []
+    ignore = set(refdata.load_toml("import.toml")["ignore_sheets"])
+    units: list[Unit] = []
     results: list[SheetResult] = []
-    for led in ledgers:
-        path = str(led.path)
-        ignore = set(refdata.load_toml("import.toml")["ignore_sheets"])
-        for name, why in led.skipped_sheets:
-            if name in ignore:
-                continue
-            r = SheetResult(path, led.sha256, None, name)
-            r.findings.append(Finding("hidden_sheet", f"工作表“{name}”未导入：{why}", path, name, severity="warning"))
-            results.append(r)
-        if not led.sheets:
-            raise UnreadableInput(f"“{led.path.name}”中没有可导入的工作表。")
-        file_units, hollow = 0, 0  # sheets imported; sheets empty or with headers only
-        file_results: list[SheetResult] = []
-        sheets = [sh for sh in led.sheets if sh.name not in ignore]
-        if not sheets and not led.skipped_sheets:
-            raise UnreadableInput(f"“{led.path.name}”中只有说明页，没有台账。")
-        for sh in sheets:
-            head = _head(sh, SCAN_ROWS + 2)  # enough to find the header and see a data row
-            if not any(clean_text(v) is not None for row in head for v in row):
-                r = SheetResult(path, led.sha256, None, sh.name)
-                r.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”是空的", path, sh.name, severity="warning"))
-                file_results.append(r)
+    for fi, s in enumerate(surveys):
+        for name, why in s.skipped:
+            if name not in ignore:
+                results.append(_note(s, None, name, "hidden_sheet", f"工作表“{name}”未导入：{why}", "warning"))
+        sheets = [sh for sh in s.sheets if sh.name not in ignore]
+        if not s.sheets:
+            raise UnreadableInput(f"“{s.path.name}”中没有可导入的工作表。")
+        if not sheets and not s.skipped:
+            raise UnreadableInput(f"“{s.path.name}”中只有说明页，没有台账。")
+        found, hollow, empty, notes = 0, 0, 0, []
+        for si, sh in enumerate(sheets):
+            if not _has_text(sh.head):
+                notes.append(_note(s, None, sh.name, "empty_sheet", f"工作表“{sh.name}”是空的", "warning"))
                 hollow += 1
+                empty += 1
                 continue
-            hmap, ranking = detect(head, sh.name, syn, kind=kind, merged=sh.merged)
+            hmap, ranking = detect(sh.head, sh.name, syn, kind=kind)
             if hmap is None:
-                r = SheetResult(path, led.sha256, kind, sh.name)
-                labels = "、".join(f"{v['label']}({k})" for k, v in kinds.items())
-                msg = (f"工作表“{sh.name}”前 {SCAN_ROWS} 行中找不到{kinds[kind]['label']}的表头"
-                       f"（必需列：{'、'.join(kinds[kind]['required'])}）" if kind else
-                       f"工作表“{sh.name}”不是已知的台账（找不到可识别的表头），未导入。可识别的台账：{labels}；"
-                       f"如果列名写法特殊，可用 --map 指定，或用 --kind 指定类型")
-                r.findings.append(Finding("unrecognised_sheet", msg, path, sh.name))
-                file_results.append(r)
+                notes.append(_note(s, kind, sh.name, "unrecognised_sheet", _unrecognised(sh.name, kind)))
                 continue
             if not kind and len(ranking) > 1 and ranking[0][1] == ranking[1][1]:
-                r = SheetResult(path, led.sha256, None, sh.name)
-                cands = "、".join(f"{kinds[k]['label']}({k})" for k, s in ranking if s == ranking[0][1])
-                r.findings.append(Finding("ambiguous_sheet", f"工作表“{sh.name}”可能是：{cands}，请用 --kind 指定",
-                                          path, sh.name))
-                file_results.append(r)
+                cands = "、".join(f"{kinds[k]['label']}({k})" for k, sc in ranking if sc == ranking[0][1])
+                notes.append(_note(s, None, sh.name, "ambiguous_sheet", f"工作表“{sh.name}”可能是：{cands}，请用 --kind 指定"))
                 continue
-            has_data = any(clean_text(v) is not None for row in head[hmap.data_start:] for v in row)
-            if not has_data and len(head) < SCAN_ROWS + 2:
-                r = SheetResult(path, led.sha256, hmap.kind, sh.name)
-                r.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”只有表头，没有数据行", path, sh.name,
-                                          severity="warning"))
-                file_results.append(r)
+            if not _has_text(sh.head[hmap.data_start:]) and len(sh.head) < SCAN_ROWS + 2:
+                notes.append(_note(s, hmap.kind, sh.name, "empty_sheet", f"工作表“{sh.name}”只有表头，没有数据行", "warning"))
                 hollow += 1
                 continue
-            units.append(_Unit(led, sh, hmap, kinds[hmap.kind]["order"]))
-            file_units += 1
-        if file_units == 0 and hollow == len(sheets):
-            what = "是空的（没有任何数据）" if all(
-                r.findings[0].message.endswith("是空的") for r in file_results) else "只有表头，没有数据行"
-            raise UnreadableInput(f"“{led.path.name}”{what}，未导入。")
-        results.extend(file_results)
+            units.append(Unit(s, sh.name, hmap.kind, (kinds[hmap.kind]["order"], fi, si)))
+            found += 1
+        if found == 0 and hollow == len(sheets):
+            what = "是空的（没有任何数据）" if empty == hollow else "只有表头，没有数据行"
+            raise UnreadableInput(f"“{s.path.name}”{what}，未导入。")
+        results.extend(notes)
+    units.sort(key=lambda u: u.order)
     return units, results
 
 
+def _unrecognised(sheet: str, kind: str | None) -> str:
+    kinds = refdata.kinds()
+    if kind:
+        return (f"工作表“{sheet}”前 {SCAN_ROWS} 行中找不到{kinds[kind]['label']}的表头"
+                f"（必需列：{'、'.join(kinds[kind]['required'])}）")
+    labels = "、".join(f"{v['label']}({k})" for k, v in kinds.items())
+    return (f"工作表“{sheet}”不是已知的台账（找不到可识别的表头），未导入。可识别的台账：{labels}；"
+            f"如果列名写法特殊，可用 --map 指定，或用 --kind 指定类型")
+
+
+# ---------------------------------------------------------------- load
+
 @lru_cache(maxsize=1)
-def _totals() -> frozenset[str]:
+def _totals_words() -> frozenset[str]:
     return frozenset(fold(w).rstrip(":：") for w in refdata.load_toml("import.toml")["totals_words"])
 
 
@@ -246,7 +213,7 @@ def _is_totals(row: list) -> bool:
     for v in row:
         if v is None or v == "":
             continue
-        if v.__class__ is str and "计" in v and fold(v).rstrip(":：") in _totals():
+        if v.__class__ is str and "计" in v and fold(v).rstrip(":：") in _totals_words():
             return True
         seen += 1
         if seen >= 3:
@@ -264,22 +231,42 @@ def _blank(values) -> bool:
     return True
 
 
-def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, today: str,
-               progress: Progress | None, rejected_ents: set[str]) -> SheetResult:
-    led, sh, hm = u.ledger, u.sheet, u.hmap
-    path = str(led.path)
-    res = SheetResult(path, led.sha256, hm.kind, sh.name, header_row=hm.header_rows[-1] + 1,
+def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms, kind: str | None,
+               default_county: str | None, today: str, progress: Progress | None,
+               rejected_ents: set[str]) -> SheetResult:
+    """Read one sheet whole, find its header again (with its merged cells), validate its rows
+    a batch at a time and store them under one import batch."""
+    s = u.survey
+    path = str(s.path)
+    sheet = book.sheet(u.sheet)
+    it = iter(sheet.rows)  # rows stream out of the parsed sheet; only the head is held as a list
+    head = list(islice(it, SCAN_ROWS + 2))
+    hm, _ = detect(head, u.sheet, syn, kind=kind or u.kind, merged=sheet.merged)
+    if hm is None:  # the head said otherwise; the whole read is what counts
+        return _note(s, u.kind, u.sheet, "unrecognised_sheet", _unrecognised(u.sheet, kind))
+    res = SheetResult(path, s.sha256, hm.kind, u.sheet, header_row=hm.header_rows[-1] + 1,
                       columns={col_letter(c): f for c, f in hm.columns.items()})
     for c, text in hm.unknown:
         res.findings.append(Finding("unknown_column", f"列“{text}”无法识别，已忽略（可用 --map 指定对应字段）",
-                                    path, sh.name, hm.header_rows[0] + 1, col_letter(c), text, severity="warning"))
-    batch_id = sql.new_batch(conn, path=str(led.path.resolve()), file_name=led.path.name, sha256=led.sha256,
-                             kind=hm.kind, sheet=sh.name)
-    loader = Loader(conn, hm, res, batch_id, default_county, today, rejected_ents)
-    label = f"{led.path.name}:{sh.name}"
-    pending: list[tuple[int, tuple]] = []
+                                    path, u.sheet, hm.header_rows[0] + 1, col_letter(c), text, severity="warning"))
+    batch_id = store.new_batch(conn, file_name=s.path.name, sha256=s.sha256, kind=hm.kind, sheet=u.sheet)
+    loader = Loader(conn, hm, res, default_county, rejected_ents)
+    label = f"{s.path.name}：{u.sheet}"
+    total = max(sheet.total - hm.data_start, 0) if sheet.total is not None else None
+    _load_rows(conn, chain(head[hm.data_start:], it), hm, sheet.special, loader, res, batch_id, today,
+               (lambda done: progress(label, done, total)) if progress else None)
+    res.findings.sort(key=lambda f: (f.row or 0, f.column or ""))
+    if res.rows == 0 and not res.findings:
+        res.findings.append(Finding("empty_sheet", f"工作表“{u.sheet}”只有表头，没有数据行", path, u.sheet,
+                                    severity="warning"))
+    store.finish_batch(conn, batch_id, {"rows": res.rows, "inserted": res.inserted, "updated": res.updated,
+                                        "unchanged": res.unchanged, "rejected": res.rejected})
+    return res
+
+
+def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader: Loader, res: SheetResult,
+               batch_id: int, today: str, tick: Callable[[int], None] | None) -> None:
     cols = list(hm.columns.items())
-    special = sh.special
     idxs = [c for c, _ in cols]
     width = max(idxs) + 1
     pick = itemgetter(*idxs) if len(idxs) > 1 else (lambda r: (r[idxs[0]],))
@@ -288,8 +275,20 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
     at = {f: k for k, (_, f) in enumerate(cols)}
     order = itemgetter(*[at.get(f, len(cols)) for f in loader.fields])
     blank = ("",)
-    with sql.indexes_after_load(conn, loader.spec.table):
-        for i, row in enumerate(islice(sh.rows(), hm.data_start, None), start=hm.data_start):
+    pending: list[tuple[int, tuple]] = []
+
+    def flush() -> None:
+        records = loader.link(loader.check(pending))
+        counts = store.save(conn, loader.spec.table, records, batch_id, today=today)
+        res.inserted += counts["inserted"]
+        res.updated += counts["updated"]
+        res.unchanged += counts["unchanged"]
+        pending.clear()
+        if tick:
+            tick(res.rows + res.skipped)
+
+    with store.indexes_after_load(conn, loader.spec.table):
+        for i, row in enumerate(rows, start=hm.data_start):
             if len(row) < width:  # ragged rows (csv, some xls): pad
                 row = row + [""] * (width - len(row))
             vals = pick(row)
@@ -305,17 +304,5 @@ def _load_unit(conn: sqlite3.Connection, u: _Unit, default_county: str | None, t
                 continue
             pending.append((i + 1, order(vals + blank)))
             if len(pending) >= BATCH:
-                loader.store(loader.check(pending))
-                pending = []
-                if progress:
-                    progress(label, res.rows, None)
-        loader.store(loader.check(pending))
-        if progress:
-            progress(label, res.rows, None)
-    res.findings.sort(key=lambda f: (f.row or 0, f.column or ""))
-    if res.rows == 0 and not res.findings:
-        res.findings.append(Finding("empty_sheet", f"工作表“{sh.name}”只有表头，没有数据行", path, sh.name,
-                                    severity="warning"))
-    sql.finish_batch(conn, batch_id, {"rows": res.rows, "inserted": res.inserted, "updated": res.updated,
-                                      "unchanged": res.unchanged, "rejected": res.rejected})
-    return res
+                flush()
+        flush()

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..normalize import fold, industry_sector_hint, norm_name
+from zjsafety.core.normalize import fold, industry_sector_hint, norm_name
 
 
 @dataclass(slots=True)

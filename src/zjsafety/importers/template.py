@@ -10,12 +10,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import divisions, refdata
-from ..errors import UsageError
-from ..paths import check_output
-from ..normalize import CellError
-from .fields import HAZARD_STATUSES, LEVEL_LABEL, parser_name
-from .models import MODELS
+from zjsafety.core import divisions, refdata
+from zjsafety.core.errors import UsageError
+from zjsafety.core.paths import check_output
+from zjsafety.core.normalize import CellError
+from zjsafety.core.labels import LEVEL
+from zjsafety.core.workbook import save
+from zjsafety.importers.fields import HAZARD_STATUSES, parser_name
+from zjsafety.importers.models import MODELS
 
 ROWS = 2000  # rows prepared with formats and lists
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -57,14 +59,14 @@ def columns(kind: str) -> list[tuple[str, str, bool, str | None]]:
     return out
 
 
-def write_template(kind: str, output: Path, *, conn=None, county: str | None = None) -> Path:
+def write_template(kind: str, output: Path, *, conn=None, county: str | None = None, reads=()) -> Path:
     kinds = refdata.kinds()
     if kind not in kinds:
         avail = "、".join(f"{k}（{v['label']}）" for k, v in kinds.items())
         raise UsageError(f"未知的台账类型“{kind}”，可用：{avail}")
     if output.suffix.lower() != ".xlsx":
         raise UsageError("模板只能保存为 .xlsx 文件。")
-    check_output(output)
+    check_output(output, reads=reads)
     towns: list[str] = []
     if county:
         try:
@@ -72,7 +74,7 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
         except CellError as e:
             raise UsageError(f"--county：{e.message}") from None
         if conn is not None:
-            from ..store.records import townships
+            from zjsafety.store.records import townships
             towns = townships(conn, code)
     cols = columns(kind)
     wb = Workbook()
@@ -85,7 +87,7 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
         "parse_bool": ["是", "否"],
         "parse_hazard_status": HAZARD_STATUSES,
         "parse_major": ["重大", "一般"],
-        "parse_level": list(LEVEL_LABEL.values()),
+        "parse_level": list(LEVEL.values()),
         "parse_accident_related": ["事故", "非事故"],
         "parse_enterprise_status": ["在营", "停产", "关闭"],
         "township": towns,
@@ -145,8 +147,4 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
                     "、".join(spec["fields"][fname][1:])])
     for col, w in zip("ABCD", (22, 6, 36, 60)):
         ins.column_dimensions[col].width = w
-    try:
-        wb.save(output)
-    except OSError as exc:
-        raise UsageError(f"无法写入“{output}”：{exc}（文件是否正在 Excel/WPS 中打开？）") from None
-    return output
+    return save(wb, output)

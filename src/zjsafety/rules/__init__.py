@@ -1,7 +1,8 @@
-"""The plan's rules: one small class per rule type, registered by its `type` slug.
+"""The plan's rules: takes the database, a scope and an as-of date; gives figures (numerator,
+denominator, target, status, clause, what is missing) for every rule of a pack.
 
-A rule pack (data/rules/*.toml) binds rule types to a plan's clauses, targets and dates.
-"""
+One small class per rule type, registered by its `type` slug; a rule pack (data/rules/*.toml)
+binds rule types to a plan's clauses, targets and dates."""
 
-from .base import REGISTRY, Context, Result, Rule, judge  # noqa: F401
-from . import coverage, outcomes, supervision  # noqa: F401  (classes register themselves)
+from zjsafety.rules.base import REGISTRY, Context, Result, Rule, judge  # noqa: F401
+from zjsafety.rules import coverage, outcomes, supervision  # noqa: F401  (classes register themselves)

@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .. import divisions
-from ..store import audit_sql as q
+from zjsafety.core import divisions, labels
+from zjsafety.rules.scope import Scope
+from zjsafety.store import audit_sql as q
 
 REGISTRY: dict[str, type["Rule"]] = {}
 
@@ -29,26 +30,18 @@ class RuleParams(BaseModel):
 @dataclass
 class Context:
     conn: sqlite3.Connection
-    scope: str  # division code: 330106, 330100 / 3301, 330000
+    scope: Scope
     as_of: date
     year: int | None  # --year: the calendar year yearly rules look at (default: as_of's)
     pack: dict[str, Any]
-    counties: list[str] = field(default_factory=list)
 
     @property
     def single_county(self) -> bool:
-        return len(self.scope) == 6 and not self.scope.endswith("00")
-
-    @property
-    def wide(self) -> bool:
-        """The province: read whole tables in order rather than county by county through the
-        index (for a city, a seventh of the province, the index is still the faster way)."""
-        return self.scope == "33"
+        return self.scope.single_county
 
     @property
     def scope_code(self) -> str:
-        s = self.scope
-        return s + "00" if len(s) == 4 else ("330000" if s == "33" else s)
+        return self.scope.code
 
     def years(self) -> list[int]:
         """The calendar year yearly rules count: --year, else the as-of date's year."""
@@ -72,18 +65,17 @@ class Result:
     note: str
     missing: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    lower_is_better: bool = False
 
     @property
     def on_schedule(self) -> bool:
         """Passed before its deadline without reaching the target yet (on the straight-line path)."""
         return self.status == "pass" and self.ratio is not None and self.target is not None and \
-            self.rule != "accident-reduction" and self.ratio < self.target
+            not self.lower_is_better and self.ratio < self.target
 
     def status_label(self) -> str:
         """The status in Chinese, as tables and reports show it."""
-        if self.on_schedule:
-            return "进度正常"
-        return {"pass": "达标", "fail": "未达标", "amber": "预警", "n/a": "无数据"}[self.status]
+        return labels.ON_SCHEDULE if self.on_schedule else labels.status(self.status)
 
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("rule", "clause", "title", "scope", "sector", "level", "year",
@@ -143,7 +135,8 @@ class Rule(ABC):
         if ratio is None and num is not None and den:
             ratio = num / den
         return Result(self.p.id, self.p.clause, self.p.title, scope, sector, level, year, num, den,
-                      None if ratio is None else round(ratio, 6), target, status, note, missing or [], extra)
+                      None if ratio is None else round(ratio, 6), target, status, note, missing or [], extra,
+                      lower_is_better)
 
     def na(self, ctx: Context, reason: str, **kw) -> Result:
         return self.result(ctx, ctx.scope_code, status="n/a", note=reason, **kw)
@@ -152,9 +145,16 @@ class Rule(ABC):
                 level=None, year=None, start=None, deadline=None, note="") -> list[Result]:
         """Per county (and sector), hits ÷ items of one item query, judged; plus the scope's
         roll-up when the scope holds several counties."""
+        rows = q.figures(ctx.conn, ctx.scope, sql, params, by_sector=by_sector)
+        return self.judged(ctx, rows, target=target, level=level, year=year, start=start, deadline=deadline,
+                           note=note)
+
+    def judged(self, ctx: Context, rows: list[tuple], *, target: float, level=None, year=None, start=None,
+               deadline=None, note="") -> list[Result]:
+        """Results from (county, sector, denominator, numerator, missing) rows."""
         out: list[Result] = []
         groups: dict[Any, list] = {}
-        for county, sector, den, num, miss in q.figures(ctx.conn, sql, params, by_sector=by_sector, wide=ctx.wide):
+        for county, sector, den, num, miss in rows:
             groups.setdefault(sector, []).append((county, den, num, miss))
         for sector, items in groups.items():
             per = []
@@ -192,7 +192,7 @@ class RatioRule(Rule):
         return getattr(self.p, "window_start", None), getattr(self.p, "deadline", None)
 
     def run(self, ctx: Context) -> list[Result]:
-        if q.count_in_scope(ctx.conn, self.data_table) == 0:
+        if q.count_in_scope(ctx.conn, ctx.scope, self.data_table) == 0:
             return [self.na(ctx, self.absent)]
         sql, params = self.item_query(ctx)
         start, deadline = self.window(ctx)
@@ -205,7 +205,7 @@ class RatioRule(Rule):
 
     def explain(self, ctx: Context, county: str | None, sector: str | None) -> list[dict]:
         sql, params = self.item_query(ctx)
-        return q.explain_items(ctx.conn, sql, params, county=county, sector=sector)
+        return q.explain_items(ctx.conn, ctx.scope, sql, params, county=county, sector=sector)
 
 
 def _join(*parts: str) -> str:

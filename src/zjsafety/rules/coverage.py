@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..store import audit_sql as q
-from .base import Context, RatioRule, Result, RuleParams
+from zjsafety.store import audit_sql as q
+from zjsafety.rules.base import Context, RatioRule, Result, RuleParams
+
+
+EVER = date(1949, 1, 1)  # "no window": every record up to the as-of date counts
 
 
 def _period(ctx: Context, start: date | None) -> dict:
-    return {"start": (start or date(1949, 1, 1)).isoformat(), "end": ctx.as_of.isoformat()}
+    return {"start": (start or EVER).isoformat(), "end": ctx.as_of.isoformat()}
 
 
 class TargetParams(RuleParams):
-    target: float = 1.0
+    """A ratio target. The window and deadline are optional in a pack: a rule without a window
+    counts every record up to the as-of date; one without a deadline fails when below target."""
+
+    target: float
     window_start: date | None = None
     deadline: date | None = None
 
@@ -56,7 +62,7 @@ class AboveScaleEntry(RatioRule):
     data_table = "enterprise"
 
     class Params(TargetParams):
-        required_fields: list[str] = ["uscc", "county_code", "township", "sector"]
+        required_fields: list[str]
 
     def _mode(self, ctx):
         if q.has_above_scale_list(ctx.conn):
@@ -73,7 +79,7 @@ class AboveScaleEntry(RatioRule):
         mode, year = self._mode(ctx)
         res = super().run(ctx)
         if mode == "list":
-            extra = q.above_scale_extra(ctx.conn, year)
+            extra = q.above_scale_extra(ctx.conn, ctx.scope, year)
             dups = q.above_scale_duplicates(ctx.conn, year)
             for r in res:
                 r.note = "；".join(x for x in (r.note, f"按{year or ''}年规上企业名录核对；名录外标为规上的企业 "
@@ -118,12 +124,12 @@ class ListedSupervision(SimpleRatio):
 
     def run(self, ctx):
         res = super().run(ctx)
-        start = (self.p.window_start or date(1949, 1, 1)).isoformat()
+        start = (self.p.window_start or EVER).isoformat()
         for r in res:
             if r.status == "n/a" and r.denominator is None:
                 continue
             county = None if r.scope == ctx.scope_code and not ctx.single_county else r.scope
-            overdue = q.overdue_major_hazards(ctx.conn, start, ctx.as_of.isoformat(), county)
+            overdue = q.overdue_major_hazards(ctx.conn, ctx.scope, start, ctx.as_of.isoformat(), county)
             r.extra["overdue"] = overdue
             if overdue:
                 r.note = "；".join(x for x in (r.note, f"超期未整改重大隐患 {len(overdue)} 项") if x)
@@ -149,7 +155,7 @@ class RiskGrid(SimpleRatio):
 
 def _sector_totals(rule: RatioRule, ctx: Context, res: list[Result]) -> list[Result]:
     """For rules counted per sector, add the all-sector figure of each county (sector None)."""
-    from .base import judge
+    from zjsafety.rules.base import judge
     if not res or res[0].denominator is None:
         return res
     by_scope: dict[str, list[Result]] = {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from .. import refdata
-from ..normalize import fold
-from ..store import audit_sql as q
-from .base import Context, RatioRule, Result, Rule, RuleParams, judge
+from zjsafety.core import refdata
+from zjsafety.core.normalize import fold
+from zjsafety.store import audit_sql as q
+from zjsafety.rules.base import Context, RatioRule, Result, Rule, RuleParams, judge
 
 
 class AccidentReduction(Rule):
@@ -17,11 +17,11 @@ class AccidentReduction(Rule):
                "之前各年与通往目标的直线路径比较（落后为 amber）。分子为当年数，分母为基准年数，比值须不高于目标")
 
     class Params(RuleParams):
-        base_year: int = 2016
-        target_year: int = 2020
-        accidents: float = 0.40
-        deaths: float = 0.40
-        death_rate: float = 0.55
+        base_year: int
+        target_year: int
+        accidents: float
+        deaths: float
+        death_rate: float
 
     MEASURES = {"accidents": "事故起数", "deaths": "死亡人数", "death_rate": "亿元GDP死亡率"}
 
@@ -32,13 +32,13 @@ class AccidentReduction(Rule):
         return ctx.as_of.year if ctx.as_of >= date(ctx.as_of.year, 12, 31) else ctx.as_of.year - 1
 
     def run(self, ctx: Context) -> list[Result]:
-        if q.count_in_scope(ctx.conn, "accident_stat") == 0:
+        if q.count_in_scope(ctx.conn, ctx.scope, "accident_stat") == 0:
             return [self.na(ctx, "未导入事故统计")]
         p = self.p
         year = self._year(ctx)
         if year <= p.base_year:
             return [self.na(ctx, f"{year}年不晚于基准年 {p.base_year}，无可比较的年度")]
-        data = q.accident_totals(ctx.conn, [p.base_year, year])
+        data = q.accident_totals(ctx.conn, ctx.scope, [p.base_year, year])
         counties = sorted({c for c, _ in data})
         if not ctx.single_county:
             for y in (p.base_year, year):
@@ -79,11 +79,10 @@ class AccidentReduction(Rule):
                 ratio = num / den
                 status, _ = judge(ratio, target, as_of=ctx.as_of, lower_is_better=True)
                 if status == "fail" and year < p.target_year:
-                    status = "amber"  # off the straight-line path, the 2020 deadline still ahead
+                    status = "amber"  # off the straight-line path, the target year still ahead
                 out.append(self.result(ctx, county, level=measure, year=year, num=num, den=den, target=target,
                                        status=status, note=f"{title_note}，实际下降 {1 - ratio:.1%}",
-                                       measure=measure,
-                                       reduction=round(1 - ratio, 6)))
+                                       lower_is_better=True, measure=measure, reduction=round(1 - ratio, 6)))
         return out
 
 
@@ -100,14 +99,14 @@ class RepeatHazards(RatioRule):
     absent = "未导入隐患排查治理台账"
 
     class Params(RuleParams):
-        window_start: date | None = None
+        window_start: date
 
     def item_query(self, ctx):
-        return q.repeat_hazards_sql(ctx.wide), {"start": (self.p.window_start or date(1949, 1, 1)).isoformat(),
-                                        "end": ctx.as_of.isoformat()}
+        return q.repeat_hazards_sql(ctx.scope.wide), {"start": self.p.window_start.isoformat(),
+                                                      "end": ctx.as_of.isoformat()}
 
     def run(self, ctx: Context) -> list[Result]:
-        if q.count_in_scope(ctx.conn, "hazard") == 0:
+        if q.count_in_scope(ctx.conn, ctx.scope, "hazard") == 0:
             return [self.na(ctx, self.absent)]
         sql, params = self.item_query(ctx)
         out = []
@@ -127,11 +126,11 @@ class Milestones(Rule):
                "已到期未完成为 fail，未到期未完成为 amber；未导入任务台账为 n/a")
 
     def run(self, ctx: Context) -> list[Result]:
-        plan = refdata.plan(ctx.pack.get("milestones", ctx.pack["plan"]))
-        tasks = q.plan_tasks(ctx.conn)
+        plan = refdata.plan(ctx.pack["milestones"])
+        tasks = q.plan_tasks(ctx.conn, ctx.scope)
         if not tasks:
             return [self.na(ctx, "未导入工作任务台账")]
-        want = [m for m in plan["milestone"] if m["scope"] != "province-dept" or ctx.scope_code == "330000"]
+        want = [m for m in plan["milestone"] if m["scope"] != "province-dept" or ctx.scope.level == "province"]
         if ctx.single_county:
             want = [m for m in want if m["scope"] == "county"]
         by_county: dict[str, list[dict]] = {}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from ..store import audit_sql as q
-from .base import Context, Result, Rule, RuleParams, judge
+from zjsafety.store import audit_sql as q
+from zjsafety.rules.base import Context, Result, Rule, RuleParams, judge
 
 
 def _year_window(ctx: Context, year: int) -> tuple[date, date]:
@@ -26,29 +26,27 @@ class SupervisionQuota(Rule):
         levels: dict[Literal["county", "city", "province"], float]
 
     def run(self, ctx: Context) -> list[Result]:
-        if q.count_in_scope(ctx.conn, "inspection") == 0:
+        if q.count_in_scope(ctx.conn, ctx.scope, "inspection") == 0:
             return [self.na(ctx, self.absent)]
         out: list[Result] = []
         for year in ctx.years():
             start, end = _year_window(ctx, year)
-            if not q.count_in_period(ctx.conn, "inspection", start.isoformat(), end.isoformat()):
+            if not q.count_in_period(ctx.conn, ctx.scope, "inspection", start.isoformat(), end.isoformat()):
                 out.append(self.na(ctx, f"未导入{year}年的督查记录", year=year))
                 continue
-            q.prepare_supervision(ctx.conn, start.isoformat(), end.isoformat(), ctx.wide)
+            # province rows carry their sector: departments inspect the sectors they lead
+            rows = q.supervision_figures(ctx.conn, ctx.scope, start.isoformat(), end.isoformat(), list(self.p.levels))
             for level, target in self.p.levels.items():
-                by_sector = level == "province"
-                sql = q.supervision_level_sql(level)
-                params = {}
-                note = ""  # province rows carry their sector: departments inspect the sectors they lead
-                out.extend(self.figures(ctx, sql, params, target=target, by_sector=by_sector, level=level,
-                                        year=year, start=start, deadline=date(year, 12, 31), note=note))
+                out.extend(self.judged(ctx, rows[level], target=target, level=level, year=year, start=start,
+                                       deadline=date(year, 12, 31)))
         return out
 
     def explain(self, ctx, county, sector, *, level: str = "county", year: int | None = None):
         year = year or ctx.years()[-1]
         start, end = _year_window(ctx, year)
         sql = q.supervision_sql(level == "province")
-        return q.explain_items(ctx.conn, sql, {"start": start.isoformat(), "end": end.isoformat(), "level": level},
+        return q.explain_items(ctx.conn, ctx.scope, sql,
+                               {"start": start.isoformat(), "end": end.isoformat(), "level": level},
                                county=county, sector=sector)
 
 
@@ -60,12 +58,12 @@ class PenaltyGrowth(Rule):
     absent = "未导入行政处罚台账"
 
     class Params(RuleParams):
-        growth: float = 0.05
-        reading: Literal["points", "relative"] = "points"
+        growth: float
+        reading: Literal["points", "relative"]
 
     def _shares(self, ctx: Context, year: int) -> dict[str, tuple[int, int]]:
         start, end = _year_window(ctx, year)
-        rows = q.aggregate(ctx.conn, q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()},
+        rows = q.aggregate(ctx.conn, ctx.scope, q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()},
                            by_sector=False)
         out = {county: (num, den) for county, _, den, num in rows}
         if not ctx.single_county and out:
@@ -73,11 +71,11 @@ class PenaltyGrowth(Rule):
         return out
 
     def run(self, ctx: Context) -> list[Result]:
-        if q.count_in_scope(ctx.conn, "penalty") == 0:
+        if q.count_in_scope(ctx.conn, ctx.scope, "penalty") == 0:
             return [self.na(ctx, self.absent)]
-        reading = "按百分点理解（比重每年至少提高 5 个百分点）" if self.p.reading == "points" else \
-            "按相对增幅理解（比重每年至少比上年提高 5%）"
-        reading = reading.replace("5", f"{self.p.growth * 100:g}")
+        g = f"{self.p.growth * 100:g}"
+        reading = f"按百分点理解（比重每年至少提高 {g} 个百分点）" if self.p.reading == "points" else \
+            f"按相对增幅理解（比重每年至少比上年提高 {g}%）"
         out = []
         for year in ctx.years():
             cur, prev = self._shares(ctx, year), self._shares(ctx, year - 1)
@@ -106,7 +104,7 @@ class PenaltyGrowth(Rule):
     def explain(self, ctx, county, sector):
         year = ctx.years()[-1]
         start, end = _year_window(ctx, year)
-        return q.explain_items(ctx.conn, q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()},
+        return q.explain_items(ctx.conn, ctx.scope, q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()},
                                county=county, sector=None, only_missing=False)
 
 
@@ -117,16 +115,16 @@ class AnnualMajorHazardScreening(Rule):
     absent = "未导入排查记录"
 
     class Params(RuleParams):
-        target: float = 1.0
+        target: float
 
     def run(self, ctx: Context) -> list[Result]:
-        if q.count_in_scope(ctx.conn, "screening") == 0:
+        if q.count_in_scope(ctx.conn, ctx.scope, "screening") == 0:
             return [self.na(ctx, self.absent)]
         out = []
         for year in ctx.years():
             start, end = _year_window(ctx, year)
             params = {"start": start.isoformat(), "end": end.isoformat()}
-            if not q.count_in_period(ctx.conn, "screening", start.isoformat(), end.isoformat()):
+            if not q.count_in_period(ctx.conn, ctx.scope, "screening", start.isoformat(), end.isoformat()):
                 out.append(self.na(ctx, f"未导入{year}年的排查记录", year=year))
                 continue
             out.extend(self.figures(ctx, q.annual_major_hazard_screening_sql(), params, target=self.p.target,
@@ -137,5 +135,5 @@ class AnnualMajorHazardScreening(Rule):
     def explain(self, ctx, county, sector):
         year = ctx.years()[-1]
         start, end = _year_window(ctx, year)
-        return q.explain_items(ctx.conn, q.annual_major_hazard_screening_sql(),
+        return q.explain_items(ctx.conn, ctx.scope, q.annual_major_hazard_screening_sql(),
                                {"start": start.isoformat(), "end": end.isoformat()}, county=county, sector=None)

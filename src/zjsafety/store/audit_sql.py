@@ -7,51 +7,25 @@ hazard, risk … that the figure counts) with the columns
 
 and the figures, the missing lists and the `explain` listings are all taken from it, so the
 three cannot disagree. Counting is GROUP BY in SQLite, never a Python loop over rows.
+
+Item queries are written against temp.scope_map; every function here takes the scope and
+points them at its table (store.scope_sql), so no query depends on an earlier call.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from datetime import date
 
-from .. import divisions
+from zjsafety.store.scope_sql import bind
 
 # An enterprise counts in a period unless it closed before the period began. A closure with
 # no date is taken as before: we cannot say it was open.
-# The planner sometimes prefers to build an automatic index for each query (0.6 s on a million
+# The planner sometimes prefers to build an automatic index for each query (slow on a million
 # enterprises or screenings) over the index that exists; INDEXED BY names the index to use
 # (SQLite calls the first PRIMARY KEY index of a table sqlite_autoindex_<table>_1).
 ALIVE = "(e.status IS NULL OR e.status != '关闭' OR (e.closed_on IS NOT NULL AND e.closed_on >= :start))"
 ITEM_KEY = "COALESCE(e.uscc, e.natural_key)"
-
-
-# Every item query starts FROM temp.scope_map CROSS JOIN the record table: SQLite keeps the
-# left side of a CROSS JOIN as the outer loop, and without it the planner (which has no
-# statistics for the temp table) scanned all enterprises of the province for a county audit.
-
-def prepare_scope(conn: sqlite3.Connection, scope: str, as_of: date) -> list[str]:
-    """Fill temp table scope_map(code -> reporting county) for the scope; returns the counties.
-
-    A county code retired before the as-of year whose whole area went to one successor
-    (下城区 330103 -> 拱墅区 330105 in 2021) reports under the successor; one split between
-    several (江干区) keeps its own row."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS scope_map (code TEXT PRIMARY KEY, county TEXT NOT NULL)")
-    conn.execute("DELETE FROM temp.scope_map")
-    prefix = divisions.scope_prefix(scope)
-    rows = []
-    for d in divisions.all_divisions().values():
-        county = d.code
-        if d.retired_in and len(d.successors) == 1 and as_of.year >= d.retired_in:
-            county = d.successors[0]
-        if county.startswith(prefix):
-            rows.append((d.code, county))
-    conn.executemany("INSERT INTO temp.scope_map(code, county) VALUES (?, ?)", rows)
-    # Without statistics the planner takes the map for a large table and builds a Bloom filter
-    # over the whole record table for each query (a county audit: 0.1 s per query, wasted)
-    conn.execute("ANALYZE temp.scope_map")
-    return sorted({r for _, r in rows})
 
 
 # ---------------------------------------------------------------- item queries per rule type
@@ -103,14 +77,14 @@ def above_scale_list_sql() -> str:
         WHERE l.list_year IS NULL OR l.list_year = :list_year"""
 
 
-def above_scale_extra(conn, list_year: int | None) -> list[str]:
+def above_scale_extra(conn, scope, list_year: int | None) -> list[str]:
     """Enterprises flagged 规上 in the ledger but absent from the list."""
-    return [r[0] for r in conn.execute(f"""
+    return [r[0] for r in conn.execute(bind(conn, scope, f"""
         SELECT {ITEM_KEY} FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
         WHERE e.above_scale = 1
           AND NOT EXISTS (SELECT 1 FROM above_scale_list l WHERE (l.list_year IS NULL OR l.list_year = :y)
                           AND (l.uscc = e.uscc OR (l.uscc IS NULL AND l.name_norm = e.name_norm)))
-        ORDER BY 1""", {"y": list_year})]
+        ORDER BY 1"""), {"y": list_year})]
 
 
 def above_scale_duplicates(conn, list_year: int | None) -> list[str]:
@@ -164,14 +138,14 @@ def supervision_sql(by_sector: bool) -> str:
         WHERE {ALIVE}"""
 
 
-def prepare_supervision(conn, start: str, end: str, wide: bool = False) -> None:
-    """Fill temp.sup_items: one row per enterprise of the scope open in the period, with whether
-    it was inspected at county, city and province level. The three levels are then counted from
-    it (`supervision_level_sql`) instead of reading the enterprises three times."""
-    conn.execute("DROP TABLE IF EXISTS temp.sup_items")
+def supervision_figures(conn, scope, start: str, end: str, levels: list[str]) -> dict[str, list[tuple]]:
+    """Figures of every inspection level at once: one row per enterprise of the scope open in
+    the period, with whether it was inspected at county, city and province level, is built in
+    a temporary table and counted per level (the province level per sector), then dropped."""
     done = ("SELECT DISTINCT i.enterprise_id FROM temp.scope_map sm2 CROSS JOIN inspection i "
             "INDEXED BY ix_inspection_county ON i.county_code = sm2.code WHERE i.level = '{lv}' AND i.inspected_on BETWEEN :start AND :end")
-    conn.execute(for_scope(f"""
+    conn.execute("DROP TABLE IF EXISTS temp.sup_items")
+    conn.execute(bind(conn, scope, for_scope(f"""
         CREATE TEMP TABLE sup_items AS
         SELECT sm.county AS county, e.id AS eid, {ITEM_KEY} AS item, e.name AS label,
                e.batch_id AS batch_id, e.src_row AS src_row,
@@ -181,10 +155,14 @@ def prepare_supervision(conn, start: str, end: str, wide: bool = False) -> None:
         LEFT JOIN ({done.format(lv="county")}) dc ON dc.enterprise_id = e.id
         LEFT JOIN ({done.format(lv="city")}) dci ON dci.enterprise_id = e.id
         LEFT JOIN ({done.format(lv="province")}) dp ON dp.enterprise_id = e.id
-        WHERE {ALIVE}""", wide), {"start": start, "end": end})
+        WHERE {ALIVE}""", scope.wide)), {"start": start, "end": end})
+    try:
+        return {lv: figures(conn, scope, _supervision_level_sql(lv), {}, by_sector=lv == "province") for lv in levels}
+    finally:
+        conn.execute("DROP TABLE IF EXISTS temp.sup_items")
 
 
-def supervision_level_sql(level: str) -> str:
+def _supervision_level_sql(level: str) -> str:
     """Item query over temp.sup_items for one level; the province level counts per sector."""
     assert level in ("county", "city", "province")
     if level == "province":
@@ -237,13 +215,13 @@ def listed_supervision_sql() -> str:
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
 
 
-def overdue_major_hazards(conn, start: str, end: str, county: str | None = None) -> list[str]:
+def overdue_major_hazards(conn, scope, start: str, end: str, county: str | None = None) -> list[str]:
     """Major hazards whose rectification deadline passed with the hazard still open."""
-    return [r[0] for r in conn.execute("""
+    return [r[0] for r in conn.execute(bind(conn, scope, """
         SELECT h.hazard_no FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
           AND h.status IN ('未整改', '整改中') AND (:county IS NULL OR sm.county = :county)
-        ORDER BY h.deadline, h.hazard_no""", {"start": start, "end": end, "county": county})]
+        ORDER BY h.deadline, h.hazard_no"""), {"start": start, "end": end, "county": county})]
 
 
 def dual_report_sql() -> str:
@@ -272,7 +250,7 @@ def repeat_hazards_sql(wide: bool = False) -> str:
     (within one enterprise and kind: the latest finding is later than the earliest
     rectification), or a hazard a later ledger moved from rectified back to open (reopened_on,
     set at import). One grouped pass over the scope's hazards: for a city or the province
-    (`wide`) the hazard table is read in order (5M hazards: 0.8 s, against 5.6 s county by
+    (`wide`) the hazard table is read in order (several times faster than county by
     county through the index)."""
     return f"""
         WITH kinds AS (
@@ -309,15 +287,15 @@ def for_scope(sql: str, wide: bool) -> str:
     return _SCOPE_FIRST.sub("FROM enterprise e CROSS JOIN temp.scope_map sm ON sm.code = e.county_code", sql)
 
 
-def aggregate(conn, item_sql: str, params: dict, *, by_sector: bool, wide: bool = False) -> list[tuple]:
+def aggregate(conn, scope, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
     """(county, sector, denominator, numerator) per group."""
-    return [r[:4] for r in figures(conn, item_sql, params, by_sector=by_sector, wide=wide)]
+    return [r[:4] for r in figures(conn, scope, item_sql, params, by_sector=by_sector)]
 
 
-def figures(conn, item_sql: str, params: dict, *, by_sector: bool, wide: bool = False) -> list[tuple]:
+def figures(conn, scope, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
     """(county, sector, denominator, numerator, sorted keys of the items that miss) per group,
     in one pass over the item query."""
-    item_sql = for_scope(item_sql, wide)
+    item_sql = bind(conn, scope, for_scope(item_sql, scope.wide))
     sector = "sector" if by_sector else "NULL"
     rows = conn.execute(f"""
         SELECT county, {sector} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num,
@@ -326,9 +304,10 @@ def figures(conn, item_sql: str, params: dict, *, by_sector: bool, wide: bool = 
     return [(c, sec, den, num, sorted(miss.split("\x1f")) if miss else []) for c, sec, den, num, miss in rows]
 
 
-def explain_items(conn, item_sql: str, params: dict, *, county: str | None, sector: str | None,
+def explain_items(conn, scope, item_sql: str, params: dict, *, county: str | None, sector: str | None,
                   only_missing: bool = True) -> list[dict]:
     """The items behind a figure, with the file and row each came from."""
+    item_sql = bind(conn, scope, item_sql)
     return [dict(r) for r in conn.execute(f"""
         SELECT q.county, q.sector, q.item, q.label, q.hit, b.file_name AS file, b.sheet AS sheet, q.src_row AS row
         FROM ({item_sql}) q LEFT JOIN import_batch b ON b.id = q.batch_id
@@ -338,10 +317,10 @@ def explain_items(conn, item_sql: str, params: dict, *, county: str | None, sect
         {**params, "x_county": county, "x_sector": sector, "x_only": int(only_missing)})]
 
 
-def count_in_scope(conn, table: str) -> int:
+def count_in_scope(conn, scope, table: str) -> int:
     """1 when the scope holds any row of a record table, else 0: zero means the rule's data is
     absent. (An existence test, not a count: it stops at the first row.)"""
-    return count_in_period(conn, table, None, None)
+    return count_in_period(conn, scope, table, None, None)
 
 
 _DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening": "screened_on", "hazard": "found_on",
@@ -349,7 +328,7 @@ _DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening":
              "major_hazard_register": None, "enterprise": None}
 
 
-def count_in_period(conn, table: str, start: str | None, end: str | None) -> int:
+def count_in_period(conn, scope, table: str, start: str | None, end: str | None) -> int:
     """1 when the scope holds a row of the table dated inside [start, end] (any row if no dates)."""
     col = _DATE_COL[table]  # also the whitelist of tables
     when = f" AND t.{col} BETWEEN :start AND :end" if col and start else ""
@@ -359,26 +338,26 @@ def count_in_period(conn, table: str, start: str | None, end: str | None) -> int
     else:
         sql = (f"SELECT EXISTS (SELECT 1 FROM temp.scope_map sm CROSS JOIN {table} t ON t.county_code = sm.code "
                f"WHERE 1{when})")
-    return conn.execute(sql, {"start": start, "end": end}).fetchone()[0]
+    return conn.execute(bind(conn, scope, sql), {"start": start, "end": end}).fetchone()[0]
 
 
-def accident_totals(conn, years: list[int]) -> dict[tuple[str, int], tuple]:
+def accident_totals(conn, scope, years: list[int]) -> dict[tuple[str, int], tuple]:
     """(county, year) -> (accidents, deaths, gdp) summed over the scope's rows."""
     q = ",".join("?" * len(years))
-    return {(r[0], r[1]): tuple(r[2:]) for r in conn.execute(f"""
+    return {(r[0], r[1]): tuple(r[2:]) for r in conn.execute(bind(conn, scope, f"""
         SELECT sm.county, a.year, SUM(a.accidents), SUM(a.deaths), SUM(a.gdp)
         FROM accident_stat a JOIN temp.scope_map sm ON sm.code = a.county_code
-        WHERE a.year IN ({q}) GROUP BY sm.county, a.year""", years)}
+        WHERE a.year IN ({q}) GROUP BY sm.county, a.year"""), years)}
 
 
-def plan_tasks(conn) -> list[dict]:
+def plan_tasks(conn, scope) -> list[dict]:
     """Task progress rows in scope, and those with no county (they apply to whoever imported them)."""
-    return [dict(r) for r in conn.execute("""
+    return [dict(r) for r in conn.execute(bind(conn, scope, """
         SELECT t.task_code, t.title, t.clause, t.deadline, t.completed_on, t.status,
                COALESCE(sm.county, t.county_code) AS county, b.file_name AS file, t.src_row AS row
         FROM plan_task t LEFT JOIN temp.scope_map sm ON sm.code = t.county_code
         LEFT JOIN import_batch b ON b.id = t.batch_id
-        WHERE t.county_code IS NULL OR sm.county IS NOT NULL""")]
+        WHERE t.county_code IS NULL OR sm.county IS NOT NULL"""))]
 
 
 def sectors_json(sectors: list[str]) -> str:

@@ -8,11 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .. import divisions, refdata
-from ..errors import DatabaseError
-from . import schema
+from zjsafety.core import divisions, refdata
+from zjsafety.core.errors import DatabaseError, MachineError
+from zjsafety.store import schema
 
 DEFAULT_DB = "zjsafety.db"
+WAIT_SECONDS = 5.0  # how long a command waits for another one holding the database
+RECOVER_HINT = ("数据库文件已损坏。请先复制一份备份，再用 SQLite 的命令行工具恢复："
+                "sqlite3 旧.db \".recover\" | sqlite3 新.db，然后用 --db 新.db 继续。")
 
 
 def db_path(path: str | os.PathLike | None) -> Path:
@@ -77,8 +80,33 @@ def _load_reference(conn: sqlite3.Connection) -> None:
             [(s["name"], s["group"], s["lead_department"], int(s["high_volume"])) for s in refdata.sectors()])
 
 
-def connect(path: str | os.PathLike | None = None, *, upgrade: bool = True) -> sqlite3.Connection:
-    """Open (creating or upgrading) the database at `path`, `$ZJSAFETY_DB` or ./zjsafety.db."""
+def machine_fault(exc: BaseException, path: object = None) -> MachineError | None:
+    """An SQLite error that is the machine's or the file's, not ours: told with what to do."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    text = str(exc).lower()
+    where = f"“{path}”" if path else ""
+    if "locked" in text or "busy" in text:
+        return MachineError(f"数据库{where}正被另一个程序使用，等待后仍未释放。",
+                            hint="可能是另一个 zjsafety 命令，或打开了它的 DB Browser、Datasette、WPS 等；"
+                                 "等它结束或关闭后重试，或加 --wait 秒数 等待更久。")
+    if "readonly" in text or "read-only" in text:
+        return MachineError(f"数据库{where}是只读的，无法写入（试运行 --dry-run 也要在事务中写入后撤销）。",
+                            hint="请检查文件及其所在文件夹的写入权限，或把数据库复制到可写的文件夹后用 --db 指定。")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return MachineError(f"数据库{where}已损坏：{exc}", hint=RECOVER_HINT)
+    if "unable to open" in text or "cannot open" in text:
+        return MachineError(f"无法打开数据库{where}：{exc}",
+                            hint="请检查路径、文件夹的权限，以及路径中是否有循环的快捷方式（符号链接）。")
+    if "disk i/o" in text or "full" in text:
+        return MachineError(f"读写数据库{where}时磁盘出错：{exc}", hint="请检查磁盘空间和磁盘是否可用。")
+    return None
+
+
+def connect(path: str | os.PathLike | None = None, *, upgrade: bool = True,
+            wait: float = WAIT_SECONDS) -> sqlite3.Connection:
+    """Open (creating or upgrading) the database at `path`, `$ZJSAFETY_DB` or ./zjsafety.db.
+    Waits up to `wait` seconds for another command holding it."""
     p = db_path(path)
     if str(p) != ":memory:":
         if p.exists() and p.is_dir():
@@ -90,18 +118,20 @@ def connect(path: str | os.PathLike | None = None, *, upgrade: bool = True) -> s
                 raise DatabaseError(f"“{p}”不是 SQLite 数据库文件，未作改动。")
         elif not p.parent.exists():
             raise DatabaseError(f"数据库所在文件夹“{p.parent}”不存在。")
-    # autocommit: we BEGIN explicitly. Import hands the connection to its writer thread while a
-    # sheet loads (never to two threads at once), hence check_same_thread=False.
-    conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    _configure(conn)
+    # autocommit: every write BEGINs explicitly
     try:
+        conn = sqlite3.connect(str(p), isolation_level=None, timeout=wait)
+    except sqlite3.Error as exc:
+        raise machine_fault(exc, p) or DatabaseError(f"无法打开数据库“{p}”：{exc}") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        _configure(conn)
         if upgrade:
             migrate(conn)
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise DatabaseError(f"无法打开数据库“{p}”：{exc}") from exc
-    except DatabaseError:
+        raise machine_fault(exc, p) or DatabaseError(f"无法打开数据库“{p}”：{exc}") from exc
+    except BaseException:
         conn.close()
         raise
     return conn

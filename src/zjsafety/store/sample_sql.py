@@ -1,11 +1,13 @@
 """SQL for supervision draws: the frame, the must-include sets, recent inspections, the
-roster, and the append-only draw log. The scope is the temp.scope_map of audit_sql."""
+roster, and the append-only draw log. Queries over a scope take it (store.scope_sql)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from zjsafety.core.clock import utc_now
+from zjsafety.store.audit_sql import repeat_hazards_sql
+from zjsafety.store.scope_sql import bind
 
 FRAME_SQL = """
     SELECT COALESCE(e.uscc, e.natural_key) AS key, e.id AS id, e.name AS name, e.uscc AS uscc,
@@ -19,8 +21,8 @@ FRAME_SQL = """
     ORDER BY key"""
 
 
-def frame(conn: sqlite3.Connection, sectors_json: str | None) -> list[dict]:
-    return [dict(r) for r in conn.execute(FRAME_SQL, {"sectors": sectors_json})]
+def frame(conn: sqlite3.Connection, scope, sectors_json: str | None) -> list[dict]:
+    return [dict(r) for r in conn.execute(bind(conn, scope, FRAME_SQL), {"sectors": sectors_json})]
 
 
 MUST_INCLUDE = {
@@ -35,12 +37,11 @@ MUST_INCLUDE = {
 }
 
 
-def must_include(conn: sqlite3.Connection, reason: str, as_of: str, window_start: str) -> set[int]:
+def must_include(conn: sqlite3.Connection, scope, reason: str, as_of: str, window_start: str) -> set[int]:
     if reason == "repeat-hazards":
-        from .audit_sql import repeat_hazards_sql
         sql = f"SELECT q.enterprise_id FROM ({repeat_hazards_sql()}) q WHERE NOT q.hit"
-        return {r[0] for r in conn.execute(sql, {"start": window_start, "end": as_of})}
-    return {r[0] for r in conn.execute(MUST_INCLUDE[reason], {"as_of": as_of})}
+        return {r[0] for r in conn.execute(bind(conn, scope, sql), {"start": window_start, "end": as_of})}
+    return {r[0] for r in conn.execute(bind(conn, scope, MUST_INCLUDE[reason]), {"as_of": as_of})}
 
 
 def recently_inspected(conn: sqlite3.Connection, since: str, until: str) -> set[int]:
@@ -48,28 +49,28 @@ def recently_inspected(conn: sqlite3.Connection, since: str, until: str) -> set[
         "SELECT DISTINCT enterprise_id FROM inspection WHERE inspected_on BETWEEN ? AND ?", (since, until))}
 
 
-def covered_this_year(conn: sqlite3.Connection, level: str, start: str, end: str) -> set[int]:
+def covered_this_year(conn: sqlite3.Connection, scope, level: str, start: str, end: str) -> set[int]:
     """Enterprises of the scope inspected at this level in the year (recorded inspections)."""
-    return {r[0] for r in conn.execute("""
+    return {r[0] for r in conn.execute(bind(conn, scope, """
         SELECT DISTINCT i.enterprise_id FROM temp.scope_map sm CROSS JOIN inspection i ON i.county_code = sm.code
-        WHERE i.level = ? AND i.inspected_on BETWEEN ? AND ?""", (level, start, end))}
+        WHERE i.level = ? AND i.inspected_on BETWEEN ? AND ?"""), (level, start, end))}
 
 
-def hazard_weights(conn: sqlite3.Connection, since: str, until: str) -> dict[int, int]:
+def hazard_weights(conn: sqlite3.Connection, scope, since: str, until: str) -> dict[int, int]:
     """enterprise id -> hazards found in the period (major ones count three times)."""
-    return {r[0]: r[1] for r in conn.execute("""
+    return {r[0]: r[1] for r in conn.execute(bind(conn, scope, """
         SELECT h.enterprise_id, SUM(CASE WHEN h.is_major = 1 THEN 3 ELSE 1 END)
         FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
-        WHERE h.found_on BETWEEN ? AND ? GROUP BY h.enterprise_id""", (since, until))}
+        WHERE h.found_on BETWEEN ? AND ? GROUP BY h.enterprise_id"""), (since, until))}
 
 
-def roster(conn: sqlite3.Connection) -> list[dict]:
+def roster(conn: sqlite3.Connection, scope) -> list[dict]:
     """Inspectors of the scope, and those with no county (a roster imported without one)."""
-    return [dict(r) for r in conn.execute("""
+    return [dict(r) for r in conn.execute(bind(conn, scope, """
         SELECT COALESCE(i.badge_no, i.natural_key) AS badge, i.name, i.unit, i.county_code,
                i.residence_township, i.certified_sectors, i.conflicts, i.phone, i.id_no
         FROM inspector i LEFT JOIN temp.scope_map sm ON sm.code = i.county_code
-        WHERE i.county_code IS NULL OR sm.county IS NOT NULL ORDER BY badge""")]
+        WHERE i.county_code IS NULL OR sm.county IS NOT NULL ORDER BY badge"""))]
 
 
 def draws(conn: sqlite3.Connection) -> list[dict]:
@@ -110,7 +111,7 @@ def earlier_selected(conn: sqlite3.Connection, level: str, scope: str, year: int
 
 
 def insert_draw(conn: sqlite3.Connection, row: dict) -> int:
-    row = {**row, "created_at": row.get("created_at") or datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    row = {**row, "created_at": row.get("created_at") or utc_now()}
     cols = ["level", "scope", "year", "seed", "params_json", "frame_size", "frame_sha256", "frame_json", "quota",
             "result_json", "previous_hash", "hash", "reason", "supersedes", "created_at"]
     cur = conn.execute(f"INSERT INTO sample_draw({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",

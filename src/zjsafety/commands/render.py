@@ -1,4 +1,4 @@
-"""Rendering for the terminal: rich tables and panels. Chinese text, stderr for problems."""
+"""What commands print: rich tables and panels in Chinese; problems to stderr, JSON to stdout."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from zjsafety.core import divisions, labels
+from zjsafety.core.clock import beijing
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -25,7 +28,7 @@ def error_panel(message: str, hint: str | None = None, title: str = "错误") ->
 
 def print_json(data: Any) -> None:
     """Indented for a person when small; compact when large (a province audit lists millions of
-    missing items: indenting would take 6 s and 50 MB more)."""
+    missing items, and indenting them costs seconds and memory)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     if len(text) < 1_000_000:
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
@@ -34,14 +37,12 @@ def print_json(data: Any) -> None:
 
 
 def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
-    from .refdata import kinds
-    labels = {k: v["label"] for k, v in kinds().items()}
     t = Table(title="导入结果", show_lines=False)
     for col in ("文件", "工作表", "台账类型", "数据行", "新增", "更新", "未变", "拒收", "跳过"):
         t.add_column(col, justify="right" if col in ("数据行", "新增", "更新", "未变", "拒收", "跳过") else "left")
     for f in result.files:
         name = f.path.replace("\\", "/").rsplit("/", 1)[-1]
-        t.add_row(name, f.sheet or "", labels.get(f.kind, "—") if f.kind else "—", str(f.rows), str(f.inserted),
+        t.add_row(name, f.sheet or "", labels.kind(f.kind), str(f.rows), str(f.inserted),
                   str(f.updated), str(f.unchanged), f"[red]{f.rejected}[/red]" if f.rejected else "0",
                   str(f.skipped))
     out.print(t)
@@ -64,7 +65,7 @@ def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
                 ft.add_row(_where(f, x), (x.value or "")[:40], f"[{style}]{x.message}[/{style}]")
                 shown += 1
             if by_type[typ] > len(group):
-                ft.add_row("", "", f"[dim]…… {typ} 另有 {by_type[typ] - len(group)} 条[/dim]")
+                ft.add_row("", "", f"[dim]……“{labels.finding(typ)}”另有 {by_type[typ] - len(group)} 条[/dim]")
         out.print(ft)
         if len(findings) > shown:
             out.print("[dim]完整清单：加 --json，或 --errors-to 文件夹 生成标注了错误的工作簿退回修改。[/dim]")
@@ -88,8 +89,7 @@ def _where(f, x) -> str:
     return loc
 
 
-STATUS_STYLE = {"pass": ("通过", "green"), "fail": ("不合格", "bold red"), "amber": ("预警", "yellow"),
-                "n/a": ("无数据", "dim")}
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "amber": "yellow", "n/a": "dim", "partial": "magenta"}
 
 
 def _pct(x) -> str:
@@ -98,7 +98,6 @@ def _pct(x) -> str:
 
 def audit_table(report) -> None:
     """One small table per rule: the clerk reads a rule at a time, and 80 columns stay legible."""
-    from . import divisions
     out.print(f"[bold]{report.plan_title}[/bold]\n核查范围：{divisions.full_name(report.scope)}（{report.scope}）"
               f"  截至 {report.as_of}\n")
     by_rule: dict[str, list] = {}
@@ -107,7 +106,7 @@ def audit_table(report) -> None:
     for rule, rs in by_rule.items():
         notes = {r.note for r in rs}
         shared = rs[0].note if len(notes) == 1 else None
-        t = Table(title=f"{rs[0].clause} {rs[0].title}  [dim]{rule}[/dim]", title_justify="left",
+        t = Table(title=f"{rs[0].clause} {rs[0].title}", title_justify="left",
                   caption=shared or None, caption_justify="left")
         t.add_column("范围", overflow="fold")
         t.add_column("行业/口径", overflow="fold")
@@ -120,11 +119,9 @@ def audit_table(report) -> None:
         if shared is None:
             t.add_column("说明", overflow="fold", max_width=36)
         for r in rs:
-            label, style = STATUS_STYLE.get(r.status, (r.status, ""))
-            if r.on_schedule:
-                label = "进度正常"
+            label, style = r.status_label(), STATUS_STYLE.get(r.status, "")
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
-            label_col = f"{_level(r.level)}·{r.sector}" if r.level and r.sector else (r.sector or _level(r.level))
+            label_col = f"{labels.level(r.level)}·{r.sector}" if r.level and r.sector else (r.sector or labels.level(r.level))
             cells = [divisions.full_name(r.scope), label_col, str(r.year or ""), frac,
                      _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(len(r.missing) or "")]
             if shared is None:
@@ -132,8 +129,9 @@ def audit_table(report) -> None:
             t.add_row(*cells)
         out.print(t)
     counts = Counter(r.status for r in report.results)
-    out.print(f"通过 {counts['pass']}，不合格 {counts['fail']}，预警 {counts['amber']}，无数据 {counts['n/a']}。"
-              f"查看缺项：zjsafety audit explain 规则编号 --scope {report.scope}")
+    out.print("，".join(f"{labels.status(k)} {counts[k]}" for k in ("pass", "fail", "amber", "n/a", "partial")
+                       if k != "partial" or counts[k]) +
+              f"。查看缺项：zjsafety audit explain 规则编号 --scope {report.scope}")
 
 
 def _num(x) -> str:
@@ -142,13 +140,7 @@ def _num(x) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
-def _level(level) -> str:
-    return {"county": "县级", "city": "市级", "province": "省级", "accidents": "事故起数", "deaths": "死亡人数",
-            "death_rate": "亿元GDP死亡率"}.get(level or "", level or "")
-
-
 def explain_table(rule: str, items: list[dict], cap: int = 200) -> None:
-    from . import divisions
     if not items:
         out.print(f"{rule}：没有未达标的对象。")
         return
@@ -164,10 +156,8 @@ def explain_table(rule: str, items: list[dict], cap: int = 200) -> None:
 
 
 def sample_table(d: dict, cap: int = 200) -> None:
-    from . import divisions
-    from .importers.fields import LEVEL_LABEL
     out.print(f"[bold]抽取编号 {d['id']}[/bold]：{divisions.full_name(d['scope'])} {d['year']}年"
-              f"{LEVEL_LABEL[d['level']]}督查，种子“{d['seed']}”")
+              f"{labels.level(d['level'])}督查，种子“{d['seed']}”")
     out.print(f"名录 {d['frame_size']} 家（指纹 {d['frame_sha256'][:16]}…），配额 {d['quota']}，本年已覆盖 "
               f"{d['covered_before']}，本次抽中 {len(d['selected'])} 家")
     if d["overflow"]:
@@ -178,7 +168,7 @@ def sample_table(d: dict, cap: int = 200) -> None:
     for col in ("序号", "企业名称", "信用代码", "层（行业|乡镇）", "入选原因", "检查人员"):
         t.add_column(col, overflow="fold")
     for n, s in enumerate(d["selected"][:cap], 1):
-        t.add_row(str(n), s["name"] or "", s["uscc"], s["stratum"], s["reason"],
+        t.add_row(str(n), s["name"] or "", s["uscc"], s["stratum"], labels.reason(s["reason"]),
                   "、".join(i["name"] or i["badge"] for i in s.get("inspectors", [])))
     out.print(t)
     if d["spares"]:
@@ -187,7 +177,6 @@ def sample_table(d: dict, cap: int = 200) -> None:
 
 
 def draws_table(rows: list[dict]) -> None:
-    from .importers.fields import LEVEL_LABEL
     if not rows:
         out.print("还没有抽取记录。")
         return
@@ -200,70 +189,7 @@ def draws_table(rows: list[dict]) -> None:
             note = f"重新抽取（替代 {r['supersedes']}）：{r['reason']}"
         if r["superseded"]:
             note = (note + "；" if note else "") + "已被重新抽取替代"
-        t.add_row(str(r["id"]), LEVEL_LABEL[r["level"]], r["scope"], str(r["year"]), r["seed"], str(r["frame_size"]),
-                  str(r["quota"]), str(r["selected"]), str(r["inspected"]), r["created_at"][:16], note)
+        t.add_row(str(r["id"]), labels.level(r["level"]), divisions.full_name(r["scope"]), str(r["year"]), r["seed"],
+                  str(r["frame_size"]), str(r["quota"]), str(r["selected"]), str(r["inspected"]),
+                  beijing(r["created_at"]), note)
     out.print(t)
-
-
-_CLICK_MESSAGES = [
-    (r"Missing argument '(.+?)'\.", "缺少参数 {0}。"),
-    (r"Missing option '(.+?)'\.", "缺少选项 {0}。"),
-    (r"No such option: (\S+?)(?:\s+Did you mean (\S+?)\?)?$", "没有选项 {0}。"),
-    (r"No such command '(.+?)'\.", "没有命令 {0}。"),
-    (r"Option '(.+?)' requires an argument\.", "选项 {0} 后面需要一个值。"),
-    (r"Got unexpected extra arguments? \((.+?)\)", "多余的参数：{0}。"),
-    (r"Invalid value for '(.+?)': '(.+?)' is not a valid integer\.", "{0} 的值“{1}”不是整数。"),
-    (r"Invalid value for '(.+?)': '(.+?)' is not a valid float\.", "{0} 的值“{1}”不是数字。"),
-    (r"Invalid value for '(.+?)': Input should be a valid integer.*", "{0} 应为整数。"),
-    (r"Invalid value for '(.+?)': Input should be a valid number.*", "{0} 应为数字。"),
-    (r"Invalid value for '(.+?)': (.+)", "{0} 的值不对：{1}"),
-]
-
-
-def usage_error(exc) -> None:
-    """Click's usage errors (missing argument, unknown option…) in Chinese, in our panel.
-
-    Installed in place of typer.rich_utils.rich_format_error by cli.py: Typer prints usage
-    errors itself, before any of our code runs."""
-    import re
-    msg = exc.format_message()
-    text = msg
-    for pattern, zh in _CLICK_MESSAGES:
-        m = re.match(pattern, msg.strip(), re.S)
-        if m:
-            text = zh.format(*[g for g in m.groups() if g is not None])
-            break
-    ctx = getattr(exc, "ctx", None)
-    if ctx is not None:
-        err.print(ctx.get_usage(), markup=False, highlight=False)
-    hint = f"用 {ctx.command_path} --help 查看用法。" if ctx is not None else None
-    error_panel(text, hint, title="用法错误")
-
-
-def on_import(name: str, fn) -> None:
-    """Call fn(module) once module `name` is imported: now if it already is, else right after
-    its first import (a finder that steps aside after one use)."""
-    import importlib.abc
-    import importlib.util
-
-    if name in sys.modules:
-        fn(sys.modules[name])
-        return
-
-    class _Once(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path, target=None):
-            if fullname != name:
-                return None
-            sys.meta_path.remove(self)
-            spec = importlib.util.find_spec(fullname)
-            if spec is None or spec.loader is None:
-                return spec
-            run = spec.loader.exec_module
-
-            def exec_module(module):
-                run(module)
-                fn(module)
-            spec.loader.exec_module = exec_module
-            return spec
-
-    sys.meta_path.insert(0, _Once())

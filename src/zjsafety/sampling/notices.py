@@ -5,25 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from . import divisions
-from .errors import UsageError
-from .paths import check_output
-from .importers.errorbook import safe_text
-from .importers.fields import LEVEL_LABEL
-from .masking import mask
-from .store import sample_sql
+from zjsafety.core import divisions, labels
+from zjsafety.core.masking import mask
+from zjsafety.core.paths import atomic_path, check_folder
+from zjsafety.core.clock import beijing
+from zjsafety.core.workbook import add_sheet, new_workbook, save
+from zjsafety.store import sample_sql
+
+LEVEL_LABEL = labels.LEVEL
 
 
 
 def _reason_label(reason: str) -> str:
-    from . import refdata
-    labels = {m["reason"]: m["label"] for m in refdata.load_toml("sample.toml")["must_include"]}
-    if reason == "random":
-        return "随机抽取"
-    return "重点企业：" + "、".join(labels.get(r, r) for r in reason.removeprefix("must-include:").split("+"))
+    return labels.reason(reason)
 
 
 def _rows(draw):
@@ -36,54 +32,38 @@ def _rows(draw):
 
 
 def write_task_xlsx(conn, draw, path: Path) -> Path:
-    check_output(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "抽查任务"
-    title = (f"{divisions.full_name(draw.row['scope'])} {draw.row['year']}年{LEVEL_LABEL[draw.row['level']]}督查抽查任务"
+    """抽查任务清单: the drawn enterprises with their inspectors, the spares, and the draw's facts."""
+    wb = new_workbook()
+    title = (f"{divisions.full_name(draw.row['scope'])} {draw.row['year']}年{labels.level(draw.row['level'])}督查抽查任务"
              f"（种子：{draw.row['seed']}）")
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append(["序号", "企业名称", "统一社会信用代码", "乡镇（街道）", "行业领域", "入选原因", "检查人员", "执法证号", "检查结果"])
-    for c in ws[2]:
-        c.font = Font(bold=True)
+    ws = add_sheet(wb, "抽查任务", head_row=2, widths=[6, 34, 22, 14, 20, 30, 16, 28, 20],
+                   head=["序号", "企业名称", "统一社会信用代码", "乡镇（街道）", "行业领域", "入选原因", "检查人员", "执法证号",
+                         "检查结果"])
+    ws.ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
     for n, f, s, insp in _rows(draw):
-        ws.append([n, safe_text(f.get("name")), f.get("uscc") or f["key"], safe_text(f.get("township")),
-                   "、".join(f.get("sectors") or []), _reason_label(s["reason"]),
-                   "、".join(safe_text(i.get("name") or "") for i in insp), "、".join(i["badge"] for i in insp), None])
-    for col, w in zip("ABCDEFGHI", (6, 34, 22, 14, 20, 30, 16, 28, 20)):
-        ws.column_dimensions[col].width = w
-    ws.freeze_panes = "A3"
-    sp = wb.create_sheet("备选企业")
-    sp.append(["顺序", "企业名称", "统一社会信用代码", "层"])
+        ws.write([n, f.get("name"), f.get("uscc") or f["key"], f.get("township"), "、".join(f.get("sectors") or []),
+                  labels.reason(s["reason"]), "、".join(i.get("name") or "" for i in insp),
+                  "、".join(i["badge"] for i in insp), None])
+    sp = add_sheet(wb, "备选企业", head=["顺序", "企业名称", "统一社会信用代码", "层（行业|乡镇）"], widths=[6, 34, 22, 30])
     info = {f["key"]: f for f in draw.frame}
     for n, s in enumerate(draw.result["spares"], 1):
         f = info[s["key"]]
-        sp.append([n, safe_text(f.get("name")), f.get("uscc") or f["key"], s["stratum"]])
-    meta = wb.create_sheet("抽取信息")
-    for k, v in (("抽取编号", draw.id), ("层级", LEVEL_LABEL[draw.row["level"]]), ("范围", draw.row["scope"]),
+        sp.write([n, f.get("name"), f.get("uscc") or f["key"], s["stratum"]])
+    meta = add_sheet(wb, "抽取信息", widths=[20, 70], landscape=False)
+    for k, v in (("抽取编号", draw.id), ("层级", labels.level(draw.row["level"])), ("范围", draw.row["scope"]),
                  ("年度", draw.row["year"]), ("种子", draw.row["seed"]), ("名录企业数", draw.row["frame_size"]),
                  ("名录指纹 SHA-256", draw.row["frame_sha256"]), ("配额", draw.row["quota"]),
                  ("本年已覆盖", draw.params["covered"]), ("本次应抽", draw.params["remaining"]),
                  ("记录哈希", draw.row["hash"]), ("前序哈希", draw.row["previous_hash"]),
-                 ("算法", draw.params["algorithm"]), ("抽取时间", draw.row["created_at"])):
-        meta.append([k, safe_text(str(v) if v is not None else "")])
-    meta.column_dimensions["A"].width = 18
-    meta.column_dimensions["B"].width = 70
-    try:
-        wb.save(path)
-    except OSError as exc:
-        raise UsageError(f"无法写入“{path}”：{exc}") from None
-    return path
+                 ("算法", draw.params["algorithm"]), ("抽取时间（北京时间）", beijing(draw.row["created_at"]))):
+        meta.write([k, "" if v is None else str(v)])
+    return save(wb, path)
 
 
 def write_notices(conn, draw, folder: Path) -> list[Path]:
     """抽查计划公告, 抽查任务公告 and 抽查结果公告 as Word documents, personal data masked."""
     from docx import Document
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"无法创建文件夹“{folder}”：{exc}") from None
+    check_folder(folder)
     place = divisions.full_name(draw.row["scope"])
     lvl = LEVEL_LABEL[draw.row["level"]]
     year = draw.row["year"]
@@ -101,7 +81,7 @@ def write_notices(conn, draw, folder: Path) -> list[Path]:
                  "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"):
         doc.add_paragraph(line, style="List Bullet")
     p = folder / f"抽查计划公告_{year}_{draw.row['level']}_{draw.id}.docx"
-    doc.save(p)
+    _save_doc(doc, p)
     paths.append(p)
 
     doc = Document()
@@ -116,7 +96,7 @@ def write_notices(conn, draw, folder: Path) -> list[Path]:
                                 "、".join(f"{i.get('name') or ''}（{i['badge']}）" for i in insp))):
             c.text = str(mask(v))
     p = folder / f"抽查任务公告_{year}_{draw.row['level']}_{draw.id}.docx"
-    doc.save(p)
+    _save_doc(doc, p)
     paths.append(p)
 
     doc = Document()
@@ -138,6 +118,11 @@ def write_notices(conn, draw, folder: Path) -> list[Path]:
             for c, v in zip(cells, vals):
                 c.text = str(mask(v))
     p = folder / f"抽查结果公告_{year}_{draw.row['level']}_{draw.id}.docx"
-    doc.save(p)
+    _save_doc(doc, p)
     paths.append(p)
     return paths
+
+
+def _save_doc(doc, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        doc.save(tmp)

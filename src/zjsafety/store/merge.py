@@ -8,10 +8,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DatabaseError, UsageError
-from .store import connect, schema_version
-from .store import merge_sql as m
-from .store.schema import LATEST
+from zjsafety.core.errors import DatabaseError, UsageError
+from zjsafety.store import connect, schema_version
+from zjsafety.store import merge_sql as m
+from zjsafety.store.schema import LATEST
 
 
 @dataclass

@@ -6,22 +6,13 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from . import divisions
-from .importers.fields import LEVEL_LABEL
-from .masking import mask
-from .report import SECTIONS, STATUS_CN, ReportData, fmt_num, fmt_ratio
+from zjsafety.core import divisions, labels
+from zjsafety.core.masking import mask
+from zjsafety.core.paths import write_text
+from zjsafety.reports.data import ReportData, fmt_num, fmt_ratio, result_label as _label
 
-STATUS_CLASSES = {"达标", "未达标", "预警", "无数据", "进度正常"}
-MEASURE = {"accidents": "事故起数", "deaths": "死亡人数", "death_rate": "亿元GDP死亡率"}
+STATUS_CLASSES = {*labels.STATUS.values(), labels.ON_SCHEDULE}
 NUMERALS = "一二三四五六七八九十"
-
-
-def _label(r) -> str:
-    if r.sector and r.level:
-        return f"{LEVEL_LABEL.get(r.level, r.level)}·{r.sector}"
-    if r.sector:
-        return r.sector
-    return LEVEL_LABEL.get(r.level) or MEASURE.get(r.level) or ""
 
 
 def _figure(r) -> str:
@@ -42,12 +33,12 @@ def blocks(data: ReportData) -> list[tuple]:
                      f"（{data.scope}）的台账数据逐条核查；报告中的每个数字都是 zjsafety 核查规则的结果，"
                      f"可用“zjsafety audit explain 规则编号”追溯到台账的文件和行。"))
     fails = [r for r in data.county_rows() if r.status == "fail"]
-    counts = {s: sum(1 for r in a.results if r.status == s) for s in STATUS_CN}
+    counts = {s: sum(1 for r in a.results if r.status == s) for s in labels.STATUS}
     out.append(("p", f"共核查指标 {len(a.results)} 项：达标 {counts['pass']} 项，未达标 {counts['fail']} 项，"
                      f"预警 {counts['amber']} 项，无数据 {counts['n/a']} 项。"))
-    for i, (name, clause, rules) in enumerate(SECTIONS):
-        out.append(("h2", f"{NUMERALS[i]}、{name}（{clause}）"))
-        for rule in rules:
+    for i, sec in enumerate(data.sections):
+        out.append(("h2", f"{NUMERALS[i]}、{sec['name']}（{sec['clause']}）"))
+        for rule in sec["rules"]:
             rs = [r for r in data.results(rule) if r.scope == a.scope]
             if not rs:
                 continue
@@ -60,9 +51,9 @@ def blocks(data: ReportData) -> list[tuple]:
                             [[divisions.full_name(r.scope), _label(r), str(r.year or ""), fmt_ratio(r.ratio),
                               f"{fmt_num(r.numerator)}/{fmt_num(r.denominator)}", fmt_ratio(r.target),
                               r.status_label()] for r in per_county]))
-        if rules == ["accident-reduction"] and data.trend:
-            out.append(("chart", "trend", data.trend))
-        if clause == "四(二)1" and len(data.coverage_by_county()) > 1:
+        if sec.get("chart") == "trend" and data.trend_rows():
+            out.append(("chart", "trend", data.trend_rows()))
+        if sec.get("chart") == "coverage" and len(data.coverage_by_county()) > 1:
             out.append(("chart", "coverage", data.coverage_by_county()))
     out.append(("h2", "未达标的县（市、区）和指标"))
     if fails:
@@ -90,7 +81,7 @@ def blocks(data: ReportData) -> list[tuple]:
         for r in a.results:
             b = before.get((r.rule, r.scope, r.sector, r.level))
             if b and r.ratio is not None and b.ratio is not None and abs(r.ratio - b.ratio) > 1e-9 \
-                    and r.rule in ("screening-coverage", "major-hazard-registration", "supervision-quota"):
+                    and r.rule in data.pack["report"]["progress_rules"]:
                 moved.append([divisions.full_name(r.scope), r.title, _label(r), fmt_ratio(b.ratio), fmt_ratio(r.ratio)])
         if moved:
             out.append(("table", ["县（市、区）", "指标", "行业/口径", f"{data.since}", f"{data.as_of}"], moved))
@@ -109,6 +100,10 @@ def blocks(data: ReportData) -> list[tuple]:
 # ---------------------------------------------------------------- Markdown
 
 def write_md(data: ReportData, path: Path, *, public: bool = False) -> None:
+    write_text(path, markdown(data, public=public))
+
+
+def markdown(data: ReportData, *, public: bool = False) -> str:
     clean = mask if public else (lambda x: x)
     lines: list[str] = []
     for b in blocks(data):
@@ -125,22 +120,14 @@ def write_md(data: ReportData, path: Path, *, public: bool = False) -> None:
             lines.append("")
         elif b[0] == "chart":
             lines += _chart_as_table_md(b)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
 
 
 def _chart_rows(b) -> tuple[list[str], list[list[str]]]:
     if b[1] == "trend":
-        rows = {}
-        for r in b[2]:
-            if r.status == "n/a" or r.level == "death_rate":
-                continue
-            row = rows.setdefault(r.year, {"year": r.year})
-            row[r.level] = r.numerator
-            row[r.level + "_path"] = r.denominator * r.target
-            row["base_" + r.level] = r.denominator
         return (["年度", "事故起数", "事故起数路径值", "死亡人数", "死亡人数路径值"],
-                [[str(y), fmt_num(v.get("accidents")), fmt_num(v.get("accidents_path")), fmt_num(v.get("deaths")),
-                  fmt_num(v.get("deaths_path"))] for y, v in sorted(rows.items())])
+                [[str(v["year"]), fmt_num(v.get("accidents")), fmt_num(v.get("accidents_path")),
+                  fmt_num(v.get("deaths")), fmt_num(v.get("deaths_path"))] for v in b[2]])
     return (["县（市、区）", "已排查", "企业数", "覆盖率"],
             [[divisions.full_name(c), str(n), str(d), fmt_ratio(n / d if d else None)] for c, n, d in b[2]])
 
@@ -181,7 +168,7 @@ def write_html(data: ReportData, path: Path, *, public: bool = False) -> None:
         elif b[0] == "chart":
             parts.append(_svg(b))
     parts.append("</body></html>")
-    path.write_text("".join(parts), encoding="utf-8")
+    write_text(path, "".join(parts))
 
 
 def _svg(b) -> str:
@@ -217,40 +204,3 @@ def _svg(b) -> str:
     out.append(f"<line x1='{pad}' x2='{w - pad}' y1='{pad}' y2='{pad}' stroke='#888' stroke-dasharray='4 3'/>")
     out.append(f"<text x='{pad}' y='20' font-size='13'>各县（市、区）排查企业覆盖率（虚线为100%目标）</text>")
     return "".join(out) + "</svg>"
-
-
-# ---------------------------------------------------------------- Word
-
-def write_docx(data: ReportData, path: Path, *, public: bool = False) -> None:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-    clean = mask if public else (lambda x: x)
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    for b in blocks(data):
-        if b[0] == "h1":
-            doc.add_heading(b[1], level=0)
-        elif b[0] == "h2":
-            doc.add_heading(b[1], level=1)
-        elif b[0] == "p":
-            doc.add_paragraph(clean(b[1]))
-        elif b[0] in ("table", "chart"):
-            head, rows = (b[1], b[2]) if b[0] == "table" else _chart_rows(b)
-            if len(head) > 7:
-                sec = doc.sections[-1]
-                sec.orientation = WD_ORIENT.LANDSCAPE
-                sec.page_width, sec.page_height = max(sec.page_width, sec.page_height), min(sec.page_width, sec.page_height)
-            t = doc.add_table(rows=1, cols=len(head))
-            t.style = "Table Grid"
-            for c, text in zip(t.rows[0].cells, head):
-                c.text = text
-            for row in rows:
-                cells = t.add_row().cells
-                for c, text in zip(cells, row):
-                    c.text = str(clean(str(text)))
-    doc.save(path)

@@ -33,6 +33,13 @@ class DatabaseError(ZjError):
     exit_code = 3
 
 
+class MachineError(ZjError):
+    """A fault of the machine, not of the data: a busy, read-only or damaged file, no space,
+    a file held open by another program. Told with a hint of what to do."""
+
+    exit_code = 3
+
+
 class DataMissing(ZjError):
     """A command needs data that has not been imported (no enterprises, no roster, ...)."""
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import refdata
-from .normalize import CellError, clean_text, fold
+from zjsafety.core import refdata
+from zjsafety.core.normalize import CellError, clean_text, fold
 
 PROVINCE = "330000"
 _SUFFIX = re.compile(r"(畲族自治县|自治县|新区|区|县|市)$")
@@ -86,10 +86,12 @@ def _prefer_current(codes: list[str]) -> list[str]:
     return cur if len(cur) == 1 else codes
 
 
-def resolve(value: object) -> str | None:
+def resolve(value: object, *, strict: bool = False) -> str | None:
     """A county column's value -> division code. Accepts codes (330106, 330106.0, '3301'),
     names (西湖, 西湖区, 杭州市西湖区, 浙江省杭州市西湖区). Raises CellError when the name
-    is unknown or matches several divisions (naming the candidates)."""
+    is unknown or matches several divisions (naming the candidates). A ledger cell may carry a
+    township after the county (西湖区三墩镇): the longest known start is taken, unless
+    `strict` (a command-line value, which must name exactly one division)."""
     s = clean_text(value)
     if s is None:
         return None
@@ -100,14 +102,17 @@ def resolve(value: object) -> str | None:
             return code
         raise CellError("unknown_division", f"行政区划代码“{s}”不在浙江省区划表中")
     hits = _index().get(key)
+    near = None
     if not hits:
-        # tolerate a trailing township or noise: try the longest known prefix
         for n in range(len(key) - 1, 1, -1):
-            hits = _index().get(key[:n])
-            if hits:
+            near = _index().get(key[:n])
+            if near:
                 break
+        if not strict:
+            hits = near
     if not hits:
-        raise CellError("unknown_division", f"“{s}”不是浙江省的县（市、区）名称或代码")
+        hint = ("；最接近的是：" + "、".join(f"{full_name(c)}({c})" for c in _prefer_current(near))) if near else ""
+        raise CellError("unknown_division", f"“{s}”不是浙江省的县（市、区）、市或省的名称或代码{hint}")
     hits = _prefer_current(hits)
     if len(hits) > 1:
         cands = "、".join(f"{full_name(c)}({c})" for c in hits)

@@ -15,11 +15,24 @@ from typing import Any
 
 @lru_cache(maxsize=1)
 def data_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for cand in (here / "data", here.parents[1] / "data"):
+    package = Path(__file__).resolve().parents[1]  # src/zjsafety (or site-packages/zjsafety)
+    for cand in (package / "data", package.parents[1] / "data"):
         if (cand / "columns.toml").is_file():
             return cand
     raise FileNotFoundError("zjsafety data/ not found next to the package")
+
+
+def read_user_toml(path: Path, what: str, missing: str = "") -> dict[str, Any]:
+    """A TOML file a user gives (a column map, a rule pack, settings); a missing or malformed
+    one is a usage error naming `what` it was meant to be. `missing`: more to say when absent."""
+    from zjsafety.core.errors import UsageError
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (FileNotFoundError, IsADirectoryError):
+        raise UsageError(f"找不到{what}“{path}”。{missing}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{what}“{path}”格式不对（应为 TOML，UTF-8 编码）：{exc}") from None
 
 
 @lru_cache(maxsize=None)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import mul
 
-from . import refdata
+from zjsafety.core import refdata
 
 
 class CellError(ValueError):

@@ -1,0 +1,120 @@
+"""What every command shares: the options declared once, the settings in force, the database.
+
+Each command takes the global options (--db, --json, --debug) itself as well, so they work
+before or after the command's name; `Run` merges them with the settings (zjsafety.toml)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+
+from zjsafety.commands.help import ZhCommand, ZhGroup
+from zjsafety.core import settings as settings_mod
+from zjsafety.core.errors import UsageError
+from zjsafety.core.normalize import CellError, parse_date
+
+
+class State:
+    """Global options given before the command (zjsafety --json audit …)."""
+
+    db: Optional[Path] = None
+    json: bool = False
+    debug: bool = False
+    config: Optional[Path] = None
+
+
+state = State()
+
+DbOpt = Annotated[Optional[Path], typer.Option("--db", metavar="文件", help="数据库文件（默认 ./zjsafety.db，或环境变量 ZJSAFETY_DB、设置文件中的 db）。")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚本使用；出错时也输出 JSON 错误对象）。")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="出错时显示 Python 调用栈（不含变量值）。")]
+ScopeOpt = Annotated[Optional[str], typer.Option("--scope", metavar="县市区名称或代码", help="范围：县、市或省的名称或代码，如 西湖区、330106、杭州市、3301、浙江省（默认取设置文件中的 scope）。")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="日期", help="截至日期 YYYY-MM-DD（默认取设置文件中的 as_of，否则今天）。")]
+PlanOpt = Annotated[Optional[str], typer.Option("--plan", metavar="规则包", help="规则包名称或 .toml 文件（默认 zj-2017-2020）。")]
+YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", help="年度指标看哪一年（默认截至日期所在年）。")]
+
+
+def group(**kw) -> typer.Typer:
+    """A Typer app (or command group) whose help and errors are Chinese."""
+    kw.setdefault("context_settings", {}).setdefault("help_option_names", ["-h", "--help"])
+    return typer.Typer(cls=kw.pop("cls", ZhGroup), rich_markup_mode=None, pretty_exceptions_enable=False, **kw)
+
+
+def command(app: typer.Typer, name: str | None = None, *, examples: str = "", **kw):
+    """@command(app, "import", examples="…"): a command with Chinese help and worked examples."""
+    kw.setdefault("context_settings", {}).setdefault("help_option_names", ["-h", "--help"])
+    return app.command(name, cls=ZhCommand, epilog=examples.strip() or None, **kw)
+
+
+@dataclass
+class Run:
+    """One command's view of the global options and the settings."""
+
+    db: Optional[Path] = None
+    json: bool = False
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        self.json = self.json or state.json
+        self.debug = self.debug or state.debug
+        state.json, state.debug = self.json, self.debug  # the error handler reads them
+        self.settings = settings_mod.load(state.config)
+        self.db = self.db or state.db
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.settings.get("db", str(self.db) if self.db else None))
+
+    def scope(self, given: str | None) -> str | None:
+        return self.settings.get("scope", given)
+
+    def as_of(self, given: str | None, option: str = "--as-of") -> date:
+        value = self.settings.get("as_of", given)
+        return parse_day(value, option) or date.today()
+
+    def plan(self, given: str | None) -> str:
+        return self.settings.get("plan", given)
+
+    def output(self, name: str, given: Path | None = None) -> Path:
+        """An output file: as given, else `name` in the settings' output folder (or here)."""
+        if given is not None:
+            return Path(given)
+        folder = self.settings.get("output")
+        return Path(folder) / name if folder else Path(name)
+
+    @contextmanager
+    def open_db(self, *, create: bool = True) -> Iterator:
+        """The database, created or upgraded, closed afterwards whatever happens."""
+        from zjsafety.store import connect
+        conn = connect(self.db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def parse_day(value: "str | None", option: str):
+    """A date option in any form ledgers use; a bad one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return parse_date(str(value))
+    except CellError as e:
+        raise UsageError(f"{option}：{e.message}") from None
+
+
+def choice(value: str | None, table: dict[str, str], option: str) -> str | None:
+    """A value given in English or Chinese (county / 县级), as its English key."""
+    if value is None:
+        return None
+    v = value.strip()
+    for key, label in table.items():
+        if v.lower() == key or v in (label, label.rstrip("级")):
+            return key
+    allowed = "、".join(f"{label}（{key}）" for key, label in table.items())
+    raise UsageError(f"{option} 的值“{value}”不对，可用：{allowed}")

@@ -1,0 +1,116 @@
+"""Output files: checked before any work is done, written whole or not at all.
+
+Every file zjsafety writes goes through `atomic_path`: the writer fills a temporary file in
+the target folder, which then replaces the target in one rename. Killed half-way, a command
+leaves the earlier file (or none), never a half-written one under the final name."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from zjsafety.core.errors import MachineError, UsageError
+
+TMP_MARK = ".zjsafety-tmp-"
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Do two paths name one file (links, case and `..` included)?"""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(os.path.abspath(a)) == Path(os.path.abspath(b))
+
+
+def check_output(path: Path, *, reads: Iterable[Path] = (), what: str = "输出文件") -> Path:
+    """An output path the clerk can use: not a folder, in a folder that exists, and not one
+    of the files the command reads (the database, a ledger): those are never written."""
+    path = Path(path)
+    if str(path) == "-":
+        raise UsageError(f"{what}不能是“-”（标准输出）：请给出文件名。")
+    if path.is_dir():
+        raise UsageError(f"“{path}”是文件夹，请给出文件名，如 {path / '报告.xlsx'}。")
+    if not path.parent.exists():
+        raise UsageError(f"{what}所在的文件夹“{path.parent}”不存在，请先建好文件夹或换一个路径。")
+    for src in reads:
+        if src and Path(src).exists() and same_file(path, Path(src)):
+            raise UsageError(f"{what}“{path}”就是本命令读取的文件“{src}”，不能覆盖它。请换一个文件名。")
+    return path
+
+
+def check_folder(folder: Path, *, what: str = "输出文件夹") -> Path:
+    """A folder to write into: created if missing (its parent must exist)."""
+    folder = Path(folder)
+    if str(folder) == "-":
+        raise UsageError(f"{what}不能是“-”：请给出文件夹。")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{what}“{folder}”是一个文件，不是文件夹。")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MachineError(f"无法创建{what}“{folder}”：{exc.strerror or exc}",
+                           hint="请检查路径和写入权限。") from None
+    return folder
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` for the writer; on success it replaces `path` in one
+    rename, on any failure (Ctrl-C included) it is removed and `path` is untouched."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}{TMP_MARK}{os.getpid()}-{secrets.token_hex(3)}{path.suffix}")
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        _remove(tmp)
+        raise MachineError(f"无法写入“{path}”：{exc.strerror or exc}",
+                           hint="文件是否正在 Excel/WPS/Word 中打开？关闭后再试，或换一个文件名。") from None
+    except OSError as exc:
+        _remove(tmp)
+        raise MachineError(f"无法写入“{path}”：{exc.strerror or exc}",
+                           hint="请检查磁盘空间和写入权限。") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def write_text(path: Path, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return path
+
+
+def _fsync(p: Path) -> None:
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(p: Path) -> None:
+    try:
+        p.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def unique_name(folder: Path, stem: str, suffix: str, taken: set[str]) -> Path:
+    """folder/stem+suffix, or stem_2, stem_3 … when another output of the same call has it."""
+    name, n = f"{stem}{suffix}", 1
+    while name.lower() in taken:
+        n += 1
+        name = f"{stem}_{n}{suffix}"
+    taken.add(name.lower())
+    return Path(folder) / name

@@ -1,0 +1,144 @@
+"""Progress reports for the city and the province: every figure is an audit result.
+
+    from zjsafety.reports import build, write
+    data = build(conn, "3301", date(2019, 6, 30))
+    write(data, Path("杭州市三年行动进展.xlsx"))     # or .docx / .md / .html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from zjsafety.core import divisions, labels, refdata
+from zjsafety.core.errors import UsageError
+from zjsafety.rules import Result
+from zjsafety.rules.audit import AuditReport, explain_all, run
+from zjsafety.rules.pack import load_pack
+from zjsafety.rules.scope import Scope
+from zjsafety.store import report_sql
+
+
+
+@dataclass
+class ReportData:
+    scope: str
+    as_of: date
+    audit: AuditReport
+    phase: dict | None
+    sources: list[dict]
+    trend: list[Result]  # the trend rule's results, one audit per year
+    pack: dict = field(default_factory=dict)
+    since: date | None = None
+    before: AuditReport | None = None
+    changes: dict[str, dict] = field(default_factory=dict)
+    items: dict[str, list[dict]] = field(default_factory=dict)  # rule -> items that miss (explain rows)
+
+    @property
+    def scope_name(self) -> str:
+        return divisions.full_name(self.scope)
+
+    @property
+    def title(self) -> str:
+        return f"{self.scope_name}安全生产综合治理三年行动进展情况报告"
+
+    def results(self, rule: str) -> list[Result]:
+        return [r for r in self.audit.results if r.rule == rule]
+
+    def county_rows(self) -> list[Result]:
+        """The results of single counties (the roll-up rows left out), for 'below target' lists."""
+        single = divisions.get(self.scope) is not None and divisions.get(self.scope).level == "county"
+        return [r for r in self.audit.results if single or r.scope != self.audit.scope]
+
+    @property
+    def sections(self) -> list[dict]:
+        return self.pack["section"]
+
+    def chart_rule(self, chart: str) -> str | None:
+        """The rule a chart draws (the first rule of the section that asks for it)."""
+        return next((sec["rules"][0] for sec in self.sections if sec.get("chart") == chart), None)
+
+    @property
+    def target_year(self) -> int | None:
+        rule = self.chart_rule("trend")
+        return (self.audit.settings.get(rule) or {}).get("target_year") if rule else None
+
+    def trend_rows(self) -> list[dict]:
+        """Per year: accidents and deaths, and the straight-line path value for each."""
+        rows: dict[int, dict] = {}
+        for r in self.trend:
+            if r.status == "n/a" or r.level == "death_rate":
+                continue
+            row = rows.setdefault(r.year, {"year": r.year})
+            row[r.level] = r.numerator
+            row[r.level + "_path"] = r.denominator * r.target
+        return [rows[y] for y in sorted(rows)]
+
+    def coverage_by_county(self) -> list[tuple[str, int, int]]:
+        """(county, hits, items) of the coverage chart's rule, summed over sectors from the audit's rows."""
+        acc: dict[str, list[int]] = {}
+        rule = self.chart_rule("coverage")
+        for r in self.results(rule) if rule else []:
+            if r.denominator is None:
+                continue
+            a = acc.setdefault(r.scope, [0, 0])
+            a[0] += int(r.numerator)
+            a[1] += int(r.denominator)
+        return [(c, n, d) for c, (n, d) in sorted(acc.items())]
+
+    def below_target(self) -> list[Result]:
+        return [r for r in self.county_rows() if r.status == "fail"]
+
+    def overdue_milestones(self) -> list[tuple[str, str, str]]:
+        """(county, code, title) of milestones past their deadline without completion."""
+        plan = refdata.plan(self.pack["milestones"])
+        titles = {m["code"]: m["title"] for m in plan["milestone"]}
+        return [(r.scope, code, titles.get(code, "")) for r in self.audit.results
+                if r.extra.get("milestones") is not None for code in r.missing]
+
+
+def phase_at(day: date, plan_name: str) -> dict | None:
+    for p in refdata.plan(plan_name)["phase"]:
+        if p["start"] <= day <= p["end"]:
+            return p
+    return None
+
+
+def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str | None = None) -> ReportData:
+    """Everything a report shows. Figures: the audit at as_of (and at since, for progress), and
+    the trend chart's rule audited for each year from the plan's first year."""
+    if since and since >= as_of:
+        raise UsageError("--since 应早于 --as-of。")
+    sc = Scope.of(scope, as_of)
+    audit = run(conn, sc, as_of, plan=plan)
+    pack = load_pack(plan)
+    data = ReportData(audit.scope, as_of, audit, phase_at(as_of, pack["milestones"]), report_sql.sources(conn), [],
+                      pack=pack, items=explain_all(conn, audit, plan=plan))
+    trend_rule = data.chart_rule("trend")
+    last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
+    for y in range(pack["first_year"], last_year + 1) if trend_rule else ():
+        data.trend.extend(r for r in run(conn, sc, as_of, year=y, plan=plan, rules=[trend_rule]).results
+                          if r.scope == audit.scope)
+    if since:
+        data.since = since
+        data.before = run(conn, Scope(sc.code, since.year), since, plan=plan)
+        data.changes = report_sql.changes(conn, sc, since.isoformat(), as_of.isoformat())
+    return data
+
+
+def fmt_ratio(x: Any) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def fmt_num(x: Any) -> str:
+    if x is None:
+        return "—"
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+
+
+def result_label(r: Result) -> str:
+    """What a result counts, for people: 县级·工矿商贸, 事故起数, 道路交通 …"""
+    if r.sector and r.level:
+        return f"{labels.level(r.level)}·{r.sector}"
+    return r.sector or labels.level(r.level)
