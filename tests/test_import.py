@@ -249,10 +249,13 @@ def test_county_from_option_then_enterprise_else_finding(tmp_path, cli, db_path)
     rows = [r[:3] + r[4:] for r in ent_rows(3)]
     headers = ENT_HEADERS[:3] + ENT_HEADERS[4:]
     p = xlsx(tmp_path / "e.xlsx", headers, rows)
-    r, data = cli.json("import", p)
+    no_code = xlsx(tmp_path / "e0.xlsx", headers, [r[:2] + [None] + r[3:] for r in rows])
+    r, data = cli.json("import", no_code)  # no county, no code to read one from: said once
     assert r.exit_code == 1
-    assert {x["type"] for x in data["files"][0]["findings"]} == {"missing_county"}
+    assert {x["type"] for x in data["files"][0]["findings"]} == {"missing_column"}
     assert count(db_path, "enterprise") == 0
+    r, data = cli.json("import", p, "--dry-run")  # the code's division, said as inferred
+    assert r.exit_code == 0 and {x["type"] for x in data["files"][0]["findings"]} == {"county_from_uscc"}
     r = cli("import", p, "--county", "330106")
     assert r.exit_code == 0 and count(db_path, "enterprise") == 3
     # records without a county column take the enterprise's
@@ -265,12 +268,12 @@ def test_county_from_option_then_enterprise_else_finding(tmp_path, cli, db_path)
 def test_unknown_column_reported_once_and_map_file_overrides(tmp_path, cli, db_path):
     headers = ENT_HEADERS + ["企业规模档次"]
     rows = [r + ["大型"] for r in ent_rows()]
-    headers[1] = "企业中文全称"  # a spelling nobody listed
+    headers[1] = "字号"  # a word for the name nobody listed, and like no listed spelling
     p = xlsx(tmp_path / "e.xlsx", headers, rows)
     r, data = cli.json("import", p)
-    assert r.exit_code == 1  # no name column: not an enterprise ledger
+    assert r.exit_code == 1  # no name column: rows without a name are refused
     m = tmp_path / "map.toml"
-    m.write_text('[enterprise]\n"企业中文全称" = "name"\n', encoding="utf-8")
+    m.write_text('[enterprise]\n"字号" = "name"\n', encoding="utf-8")
     r, data = cli.json("import", p, "--map", m)
     assert r.exit_code == 0
     unknown = [x for x in data["files"][0]["findings"] if x["type"] == "unknown_column"]
@@ -333,7 +336,7 @@ def test_a_hazard_without_number_has_a_stable_key(tmp_path, cli, with_enterprise
     rows = [r[1:] for r in haz_rows()]
     p = xlsx(tmp_path / "h.xlsx", HAZ_HEADERS[1:], rows)
     cli("import", p)
-    keys1 = sorted(r[0] for r in sqlite3.connect(db_path).execute("SELECT hazard_no FROM hazard"))
+    keys1 = sorted(r[0] for r in sqlite3.connect(db_path).execute("SELECT natural_key FROM hazard"))
     r, data = cli.json("import", xlsx(tmp_path / "h2.xlsx", HAZ_HEADERS[1:], list(reversed(rows))))
     assert data["totals"]["unchanged"] == 3
     assert all(k.startswith("H-") for k in keys1)
@@ -413,7 +416,7 @@ def test_error_workbook_marks_and_comments_bad_cells(tmp_path, cli, with_enterpr
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert "不是有效日期" in cell.comment.text
     summary = list(wb["错误汇总"].iter_rows(min_row=2, values_only=True))
-    assert summary[0][:3] == ("Sheet1", 4, "E") and summary[0][7] == "该行未导入"
+    assert summary[0][:4] == ("Sheet1!E4", "Sheet1", 4, "E") and summary[0][8].startswith("该行未导入")
     assert ws["B5"].comment is None  # a good row stays unmarked
 
 

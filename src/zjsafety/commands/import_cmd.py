@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from zjsafety.commands.options import DbOpt, DebugOpt, JsonOpt, Run, choice, command
+from zjsafety.commands.options import DbOpt, DebugOpt, JsonOpt, Run, WaitOpt, choice, command
 from zjsafety.commands.render import import_summary, out, print_json
 
 
@@ -56,17 +56,19 @@ zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
         strict: Annotated[bool, typer.Option("--strict", help="只要有一行出错，就什么都不写入。")] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验和报告，不写入数据库。")] = False,
         include_hidden: Annotated[bool, typer.Option("--include-hidden", help="也导入隐藏的工作表。")] = False,
+        replace: Annotated[bool, typer.Option("--replace", help="已有的记录整行替换（默认合并：台账中空白的单元格保留数据库中的原值）。")] = False,
         errors_to: Annotated[Optional[Path], typer.Option("--errors-to", metavar="文件夹", help="把标注了错误的工作簿写到此文件夹，退回乡镇修改。")] = None,
-        db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
+        db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False, wait: WaitOpt = None,
     ) -> None:
         """导入台账：识别每个工作表的类型和列，逐行校验，写入数据库，报告每个出错的单元格。
         退出码：0 全部导入，1 有被拒收的行，3 文件无法读取。"""
         from zjsafety.commands.progress import progress_bar
         from zjsafety.importers.pipeline import import_files
-        run = Run(db, as_json, debug)
+        run = Run(db, as_json, debug, wait)
         with _stdin_as_file(paths) as paths, run.open_db() as conn, progress_bar(enabled=not run.json) as prog:
             result = import_files(conn, paths, kind=kind_choice(kind), county=county, map_file=map_file,
-                                  strict=strict, dry_run=dry_run, include_hidden=include_hidden, progress=prog)
+                                  strict=strict, dry_run=dry_run, include_hidden=include_hidden, replace=replace,
+                                  progress=prog)
             written = []
             if errors_to:
                 from zjsafety.importers.errorbook import write_error_books

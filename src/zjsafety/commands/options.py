@@ -36,6 +36,7 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="出错时显示 Python 
 ScopeOpt = Annotated[Optional[str], typer.Option("--scope", metavar="县市区名称或代码", help="范围：县、市或省的名称或代码，如 西湖区、330106、杭州市、3301、浙江省（默认取设置文件中的 scope）。")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="日期", help="截至日期 YYYY-MM-DD（默认取设置文件中的 as_of，否则今天）。")]
 PlanOpt = Annotated[Optional[str], typer.Option("--plan", metavar="规则包", help="规则包名称或 .toml 文件（默认 zj-2017-2020）。")]
+WaitOpt = Annotated[Optional[float], typer.Option("--wait", metavar="秒数", help="数据库被其他程序占用时最多等待的秒数（默认 5）。")]
 YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", help="年度指标看哪一年（默认截至日期所在年）。")]
 
 
@@ -58,6 +59,7 @@ class Run:
     db: Optional[Path] = None
     json: bool = False
     debug: bool = False
+    wait: Optional[float] = None
 
     def __post_init__(self) -> None:
         self.json = self.json or state.json
@@ -91,7 +93,8 @@ class Run:
     def open_db(self, *, create: bool = True) -> Iterator:
         """The database, created or upgraded, closed afterwards whatever happens."""
         from zjsafety.store import connect
-        conn = connect(self.db_path)
+        from zjsafety.store.connection import WAIT_SECONDS
+        conn = connect(self.db_path, wait=WAIT_SECONDS if self.wait is None else self.wait)
         try:
             yield conn
         finally:

@@ -46,6 +46,12 @@ def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
                   str(f.updated), str(f.unchanged), f"[red]{f.rejected}[/red]" if f.rejected else "0",
                   str(f.skipped))
     out.print(t)
+    for f in result.files:  # columns read under another spelling than the field's own
+        odd = [f"{letter} “{c['header']}”→{c['label']}" + ("（相近）" if c["how"] == "similar" else "")
+               for letter, c in f.columns.items() if c["header"] != c["label"]]
+        if odd:
+            name = f.path.replace("\\", "/").rsplit("/", 1)[-1]
+            out.print(f"[dim]{name}[{f.sheet}] 列对应：{'；'.join(odd)}[/dim]", soft_wrap=True)
     findings = [(f, x) for f in result.files for x in f.findings]
     if findings:
         by_type = Counter(x.type for _, x in findings)
@@ -72,8 +78,9 @@ def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
     tot = result.totals
     state = ("（试运行，未写入数据库）" if result.dry_run else
              "（--strict：有被拒收的行，全部未写入）" if result.strict and not result.committed else "")
+    kept = f"，保留原值 {tot['kept']} 处（空白单元格未覆盖已有数据）" if tot.get("kept") else ""
     out.print(f"合计：数据行 {tot['rows']}，新增 {tot['inserted']}，更新 {tot['updated']}，"
-              f"未变 {tot['unchanged']}，拒收 {tot['rejected']}{state}")
+              f"未变 {tot['unchanged']}，拒收 {tot['rejected']}{kept}{state}")
 
 
 def _where(f, x) -> str:

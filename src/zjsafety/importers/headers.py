@@ -1,14 +1,18 @@
 """Finding the header row of a sheet, mapping its columns to fields, and recognising the kind.
 
 Ledgers put title lines and 填报单位/填报日期 above the header, sometimes split the header
-over two rows under merged group cells, and spell columns many ways: the synonym table in
-data/columns.toml, plus a user's --map file, turns spellings into field names.
+over two rows under merged group cells, and spell columns many ways. A header is compared in
+several normal forms (numbering, brackets of any width, notes in brackets, 所在/所属 before
+the field) against the spellings of data/columns.toml and a user's --map file; what is left
+is compared by similarity, and a header that fits several fields is reported, not guessed.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +22,12 @@ from zjsafety.core.errors import UsageError
 from zjsafety.core.normalize import clean_text
 
 SCAN_ROWS = 30
-_PAREN = re.compile(r"\([^)]*\)")
+_NUMBERING = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、．)）]+|^[(（]\d{1,2}[)）]")
+_GROUP = re.compile(r"\([^()]*\)")
+_TRAILING_GROUP = re.compile(r"\([^()]*\)$")
+_PUNCT = re.compile(r"[()\[\]{}<>《》、,，;；/|·.．\-—_'\"“”‘’?？!！]")
+_PLACE = re.compile(r"^(?:所在|所属|属地|所处)")
+SIMILAR = 0.8  # how alike a header must be to a known spelling to be read as it
 
 
 @lru_cache(maxsize=8192, typed=True)
@@ -29,12 +38,37 @@ def _fold(h: object) -> str:
 
 
 def fold_header(h: object) -> str:
-    """A header cell as the synonym table spells it. Memoised: the header scan looks every cell
-    of the first rows up once per kind, thousands of times for one sheet."""
+    """A header cell with width, spaces, line breaks, asterisks and colons folded away.
+    Memoised: the header scan folds every cell of the first rows once per kind."""
     try:
         return _fold(h)
     except TypeError:  # an unhashable value
         return _fold.__wrapped__(h)
+
+
+@lru_cache(maxsize=8192)
+def variants(folded: str) -> tuple[str, ...]:
+    """The forms a folded header is compared in, most literal first: as written; without its
+    numbering (1.企业名称); without a trailing note in brackets, one at a time; without any
+    bracketed part; with brackets and punctuation dropped but their words kept (县(市,区) ->
+    县市区); and each without 所在/所属/属地 in front."""
+    out: list[str] = []
+
+    def add(v: str) -> None:
+        if v and v not in out:
+            out.append(v)
+    base = _NUMBERING.sub("", folded)
+    add(folded)
+    add(base)
+    v = base
+    while _TRAILING_GROUP.search(v):
+        v = _TRAILING_GROUP.sub("", v)
+        add(v)
+    add(_GROUP.sub("", base))
+    add(_PUNCT.sub("", base))
+    for x in list(out):
+        add(_PLACE.sub("", x))
+    return tuple(out)
 
 
 def col_letter(idx: int) -> str:
@@ -48,35 +82,83 @@ def col_letter(idx: int) -> str:
 
 @dataclass
 class Synonyms:
-    by_kind: dict[str, dict[str, str]]  # kind -> folded header -> field
+    by_kind: dict[str, dict[str, str]]  # kind -> normal form of a spelling -> field
+    spellings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> field -> folded spellings
 
-    def lookup(self, kind: str, header: str) -> str | None:
-        idx = self.by_kind[kind]
+    def lookup(self, kind: str, header: object) -> str | None:
+        """The field a header names, in any of its normal forms; None when it is not one."""
         h = fold_header(header)
         if not h:
             return None
-        if h in idx:
-            return idx[h]
-        bare = _PAREN.sub("", h)
-        return idx.get(bare) if bare else None
+        idx = self.by_kind[kind]
+        for v in variants(h):
+            f = idx.get(v)
+            if f:
+                return f
+        return None
+
+    def similar(self, kind: str, header: object, taken: set[str]) -> tuple[str | None, list[str]]:
+        """(field, []) when one field's spellings are clearly the most like the header; (None,
+        candidates) when several are; (None, []) when none is. Fields in `taken` are out."""
+        h = fold_header(header)
+        core = _PUNCT.sub("", _PLACE.sub("", _GROUP.sub("", _NUMBERING.sub("", h))))
+        if len(core) < 2:
+            return None, []
+        scores: dict[str, float] = {}
+        for f, sps in self.spellings[kind].items():
+            if f in taken:
+                continue
+            best = 0.0
+            for sp in sps:
+                sp_core = _PUNCT.sub("", _GROUP.sub("", sp))
+                if core in sp_core and len(core) >= 2:
+                    best = max(best, 0.79)  # a part of the spelling: a candidate, never a match alone
+                best = max(best, _alike(core, sp_core))
+            if best >= 0.75:
+                scores[f] = best
+        if not scores:
+            return None, []
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        top = ranked[0]
+        close = [f for f, sc in ranked if sc >= top[1] - 0.1]
+        if top[1] >= SIMILAR and len(close) == 1:
+            return top[0], []
+        return None, close if len(close) > 1 else []
+
+
+def _alike(a: str, b: str) -> float:
+    """The larger of the sequence ratio and the share of characters in common (社会统一信用代码
+    and 统一社会信用代码 are the same characters in another order)."""
+    common = sum((Counter(a) & Counter(b)).values())
+    return max(difflib.SequenceMatcher(None, a, b).ratio(), 2 * common / (len(a) + len(b)))
+
+
+def _index(spec_fields: dict[str, list[str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    idx: dict[str, str] = {}
+    folded: dict[str, list[str]] = {}
+    for fname, sps in spec_fields.items():
+        for sp in sps:
+            f = fold_header(sp)
+            folded.setdefault(fname, []).append(f)
+            for v in variants(f):
+                idx.setdefault(v, fname)
+    return idx, folded
 
 
 @lru_cache(maxsize=1)
-def _base_synonyms() -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
+def _base() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, list[str]]]]:
+    by_kind, spellings = {}, {}
     for kind, spec in refdata.kinds().items():
-        idx: dict[str, str] = {}
-        for fname, spellings in spec["fields"].items():
-            for sp in spellings:
-                idx.setdefault(fold_header(sp), fname)
-        out[kind] = idx
-    return out
+        by_kind[kind], spellings[kind] = _index(spec["fields"])
+    return by_kind, spellings
 
 
 def load_synonyms(map_file: Path | None = None) -> Synonyms:
-    """The shipped synonyms, with a user's mapping file on top. The file is TOML:
+    """The shipped spellings, with a user's mapping file on top. The file is TOML:
     `[hazard]` then `"隐患简述" = "description"`, or `[all]` for every kind."""
-    by_kind = {k: dict(v) for k, v in _base_synonyms().items()}
+    base, spellings = _base()
+    by_kind = {k: dict(v) for k, v in base.items()}
+    spellings = {k: {f: list(s) for f, s in v.items()} for k, v in spellings.items()}
     if map_file:
         user = refdata.read_user_toml(map_file, "列名映射文件")
         kinds = refdata.kinds()
@@ -85,13 +167,18 @@ def load_synonyms(map_file: Path | None = None) -> Synonyms:
             for kind in targets:
                 if kind not in kinds:
                     raise UsageError(f"列名映射文件中的“[{section}]”不是台账类型，可用：{'、'.join(kinds)}")
+                if not isinstance(mapping, dict):
+                    raise UsageError(f"列名映射文件中的“{section}”应是一节（[{section}]），下面每行写 \"列名\" = \"字段\"。")
                 for header, fname in mapping.items():
                     if fname not in kinds[kind]["fields"]:
                         if section == "all":
                             continue
-                        raise UsageError(f"列名映射“{header} = {fname}”：{kind} 台账没有字段“{fname}”。")
-                    by_kind[kind][fold_header(header)] = fname
-    return Synonyms(by_kind)
+                        raise UsageError(f"列名映射“{header} = {fname}”：{kind} 台账没有字段“{fname}”，"
+                                         f"可用：{'、'.join(kinds[kind]['fields'])}")
+                    f = fold_header(header)
+                    by_kind[kind][f] = fname  # the user's word wins over a shipped spelling
+                    spellings[kind].setdefault(fname, []).append(f)
+    return Synonyms(by_kind, spellings)
 
 
 @dataclass
@@ -102,10 +189,19 @@ class HeaderMap:
     headers: dict[int, str]  # column index -> header text as written
     unknown: list[tuple[int, str]] = field(default_factory=list)
     score: float = 0.0
+    similar: set[int] = field(default_factory=set)  # columns read by similarity, not by a spelling
+    ambiguous: list[tuple[int, str, list[tuple[str, str]]]] = field(default_factory=list)  # col, text, [(field, label)]
 
     @property
     def data_start(self) -> int:
         return self.header_rows[-1] + 1
+
+    def describe(self) -> dict[str, dict]:
+        """Which column was read as which field: letter -> header, field, its label, how."""
+        fields = refdata.kinds()[self.kind]["fields"]
+        return {col_letter(c): {"header": self.headers.get(c), "field": f, "label": fields[f][0],
+                                "how": "similar" if c in self.similar else "spelling"}
+                for c, f in sorted(self.columns.items())}
 
 
 def _row_labels(row: list) -> dict[int, str]:
@@ -216,11 +312,62 @@ def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None
                     sc -= 0.25  # prefer the single-row reading when both explain the same
                 ranking[k] = max(ranking.get(k, 0.0), sc)
                 if best is None or sc > best.score:
-                    unknown = [(c, t) for c, t in labels.items() if c not in mapped and not _is_index_col(t)]
-                    best = HeaderMap(k, hdr_rows, mapped, labels, unknown, sc)
+                    best = HeaderMap(k, hdr_rows, mapped, labels, [], sc)
+    if best is not None:
+        _refine(best, syn)
     ranked = sorted(ranking.items(), key=lambda kv: -kv[1])
     return best, ranked
 
 
+def _refine(hm: HeaderMap, syn: Synonyms) -> None:
+    """The chosen header's columns no spelling named: read by similarity where one field is
+    clearly meant, reported where several could be, listed as unknown otherwise."""
+    labels = refdata.kinds()[hm.kind]["fields"]
+    taken = set(hm.columns.values())
+    for c, text in sorted(hm.headers.items()):
+        if c in hm.columns or _is_index_col(text):
+            continue
+        tries = [text]
+        if "-" in text:  # a two-row reading: the child alone too
+            tries.append(text.partition("-")[2])
+        f, cands = None, []
+        for t in tries:
+            f, cands = syn.similar(hm.kind, t, taken)
+            if f or cands:
+                break
+        if f:
+            hm.columns[c] = f
+            hm.similar.add(c)
+            taken.add(f)
+        elif cands:
+            hm.ambiguous.append((c, text, [(x, labels[x][0]) for x in cands]))
+        else:
+            hm.unknown.append((c, text))
+
+
 def _is_index_col(text: str) -> bool:
     return fold_header(text) in {"序号", "编号序号", "No.", "No", "备注", "说明"}
+
+
+def diagnose(rows: list[list], syn: Synonyms, kind: str) -> str:
+    """Why a sheet is not a `kind` ledger, for the clerk: the header row that comes closest,
+    the required columns it lacks, the headers that might be them and the --map line."""
+    spec = refdata.kinds()[kind]
+    best: tuple[int, dict[int, str], dict[int, str]] | None = None
+    for r in range(min(len(rows), SCAN_ROWS)):
+        labels = _row_labels(rows[r])
+        mapped = _map_row(syn, kind, labels)
+        if best is None or len(mapped) > len(best[1]):
+            best = (r, mapped, labels)
+    if best is None or not best[1]:
+        return ""
+    r, mapped, labels = best
+    missing = [f for f in spec["required"] if f not in mapped.values()]
+    if not missing:
+        return ""
+    left = [t for c, t in labels.items() if c not in mapped and not _is_index_col(t)]
+    hint = f"第 {r + 1} 行最像表头，缺少：{'、'.join(spec['fields'][f][0] for f in missing)}。"
+    if left:
+        hint += (f"未识别的列：{'、'.join(f'“{t}”' for t in left)}；如其中一列就是所缺的，在 --map 文件中写 "
+                 f"[{kind}] 下一行 \"{left[0]}\" = \"{missing[0]}\"。")
+    return hint

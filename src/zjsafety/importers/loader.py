@@ -1,8 +1,9 @@
 """One sheet's rows, a batch at a time, in two steps that make findings, not exceptions:
 
 `check` runs the batch through the kind's pydantic model and the required-field checks;
-`link` finds the enterprises the rows name, builds the records to store and runs the
-cross-row checks. The pipeline hands the records to store.records.
+`link` finds the enterprises the rows name, settles each row's county, builds the records to
+store and runs the cross-row checks. The pipeline hands the records to store.records, and
+calls `finish` for what is said once per sheet.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from operator import attrgetter
 
 from pydantic import TypeAdapter, ValidationError
 
+from zjsafety.core import divisions, refdata
 from zjsafety.core.findings import Finding
-from zjsafety.core.normalize import CellError, norm_code, norm_name
-from zjsafety.store import records as sql
+from zjsafety.core.normalize import CellError, fold, norm_code, norm_name
 from zjsafety.importers.fields import cell_error, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
 from zjsafety.importers.models import ROW_TYPES
 from zjsafety.importers.records import SPECS, EntMatch
+from zjsafety.store import records as sql
 
 NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list"}
 KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "inspector": "人员"}
@@ -28,6 +30,16 @@ KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "i
 @lru_cache(maxsize=None)
 def _adapter(kind: str) -> TypeAdapter:
     return TypeAdapter(list[ROW_TYPES[kind]])
+
+
+def county_in_uscc(uscc: str | None) -> str | None:
+    """The registering authority's division inside a USCC (characters 3–8), when it is a
+    current county-level division of Zhejiang (a code retired since, or a city's, says
+    nothing certain about where the enterprise is now)."""
+    if not uscc or len(uscc) != 18:
+        return None
+    d = divisions.get(uscc[2:8])
+    return d.code if d is not None and d.level == "county" and d.current else None
 
 
 class Loader:
@@ -46,10 +58,12 @@ class Loader:
         self.seen: dict[str, int] = {}
         self.by_uscc: dict[str, EntMatch | None] = {}  # lookups remembered for the sheet
         self.by_name: dict[str, list[tuple]] = {}
+        self.numbers: dict[str, int] = {}  # hazard number -> enterprise id, in this sheet
+        self.no_county: list[int] = []  # rows without a county, when the sheet has no county column
 
     # -------------------------------------------------------------- shared
 
-    def finding(self, row: int, fld: str | None, slug: str, msg: str, value=None, severity="error") -> None:
+    def finding(self, row: int | None, fld: str | None, slug: str, msg: str, value=None, severity="error") -> None:
         c = self.col_of.get(fld) if fld else None
         self.res.findings.append(Finding(
             slug, msg, self.res.path, self.res.sheet, row, col_letter(c) if c is not None else None,
@@ -133,32 +147,21 @@ class Loader:
         """Records to store: (natural key, column values, sectors, Excel row)."""
         links = self.spec.needs_enterprise or self.kind == "major_hazard_register"
         ents = self._match_enterprises([m for _, m in valid]) if links else {}
-        known = (sql.existing_hazard_numbers(self.conn, [m.hazard_no for _, m in valid])
-                 if self.kind == "major_hazard_register" else set())
+        numbered = self.kind in ("hazard", "major_hazard_register")
+        known = sql.hazard_numbers(self.conn, [m.hazard_no for _, m in valid if m.hazard_no]) if numbered else {}
         out = []
-        needs_ent, needs_county, build = self.spec.needs_enterprise, self.spec.needs_county, self.spec.build
-        register = self.kind == "major_hazard_register"
-        seen, default_county = self.seen, self.default_county
+        needs_ent, build = self.spec.needs_enterprise, self.spec.build
         for row, m in valid:
             ent = ents.get(id(m))
             if needs_ent and ent is None:
-                who = " / ".join(x for x in (m.name, m.uscc) if x)
-                why = ("该企业在本次导入的企业台账中被拒收，请先改正企业台账"
-                       if {norm_name(m.name), m.uscc} & self.rejected_ents else "请先导入企业基本信息台账")
-                self.finding(row, "uscc" if m.uscc and "uscc" in self.col_of else "name", "unknown_enterprise",
-                             f"企业“{who}”不在数据库中（按信用代码、再按名称查找都未找到）；{why}", m.uscc or m.name)
-                self.res.rejected += 1
+                self._unknown_enterprise(row, m)
                 continue
             if ent is not None and ent.by == "name" and m.uscc:
                 self.finding(row, "uscc", "matched_by_name",
                              f"信用代码“{m.uscc}”在数据库中未找到，已按企业名称“{m.name}”匹配，请核对", m.uscc,
                              severity="warning")
-            # the row's own county, else the county of the enterprise it names, else --county: a
-            # record belongs where its enterprise is, whatever office sent the ledger
-            county = getattr(m, "county", None) or (ent.county if ent else None) or default_county
-            if needs_county and not county:
-                self.finding(row, "county", "missing_county", "无法确定所属县（市、区）：该行未填写，也未用 --county 指定", "")
-                self._reject_stored(m)
+            county = self._county(row, m, ent)
+            if county is False:
                 continue
             b = build(m, county, ent)
             if not b.key:
@@ -171,23 +174,87 @@ class Loader:
                 if b.rejected:
                     self._reject_stored(m)
                     continue
-            if register and m.hazard_no not in known:
-                self.finding(row, "hazard_no", "unknown_hazard",
-                             f"隐患编号“{m.hazard_no}”不在隐患台账中（已登记，待隐患台账导入后对应）", m.hazard_no,
-                             severity="warning")
-            first = seen.get(b.key)
+            if numbered:
+                self._check_number(row, m, ent, known)
+            first = self.seen.get(b.key)
             if first is not None:
                 self.finding(row, None, "duplicate_in_file",
                              f"与第 {first} 行重复（同一{KEY_LABEL.get(self.kind, '记录')}）", b.key)
                 self.res.rejected += 1
                 continue
-            seen[b.key] = row
+            self.seen[b.key] = row
             out.append((b.key, b.values, b.sectors, row))
         return out
+
+    def _county(self, row: int, m, ent: EntMatch | None):
+        """The row's county: its own, else its enterprise's, else --county, else the division in
+        its USCC (said, as a warning). False when a row that needs one has none (said)."""
+        county = getattr(m, "county", None) or (ent.county if ent else None) or self.default_county
+        if county:
+            return county
+        if self.kind == "plan_task":
+            return self._task_county(m)
+        inferred = county_in_uscc(getattr(m, "uscc", None))
+        if inferred:
+            self.finding(row, "uscc", "county_from_uscc",
+                         f"未填县（市、区），按信用代码中的登记机关代码 {inferred} 定为"
+                         f"{divisions.full_name(inferred)}，请核对", m.uscc, severity="warning")
+            return inferred
+        if not self.spec.needs_county:
+            return None
+        if "county" not in self.col_of:
+            self.no_county.append(row)  # said once for the sheet, in finish()
+        else:
+            self.finding(row, "county", "missing_county",
+                         "无法确定所属县（市、区）：该行未填写，也未用 --county 指定，信用代码也看不出", "")
+        self._reject_stored(m)
+        return False
+
+    def _task_county(self, m) -> str | None:
+        """A task row without a county is the stored task with its code (or title), when exactly
+        one county has it: the same ledger imported with and without --county is one task."""
+        counties = set(sql.plan_task_counties(self.conn, m.task_code, fold(m.task_title or "")))
+        return counties.pop() if len(counties) == 1 else None
+
+    def _check_number(self, row: int, m, ent: EntMatch | None, known: dict[str, set[int]]) -> None:
+        no = m.hazard_no
+        if not no:
+            return
+        if self.kind == "major_hazard_register":
+            if no not in known and no not in self.numbers:
+                self.finding(row, "hazard_no", "unknown_hazard",
+                             f"隐患编号“{no}”不在隐患台账中（已登记，待隐患台账导入后对应）", no, severity="warning")
+            return
+        others = (known.get(no, set()) | ({self.numbers[no]} if no in self.numbers else set())) - {ent.id}
+        if others:
+            self.finding(row, "hazard_no", "hazard_no_reused",
+                         f"隐患编号“{no}”在其他企业下也有，按不同的隐患分别保存（编号在企业内唯一）", no,
+                         severity="warning")
+        self.numbers.setdefault(no, ent.id)
+
+    def _unknown_enterprise(self, row: int, m) -> None:
+        who = " / ".join(x for x in (m.name, m.uscc) if x)
+        why = ("该企业在本次导入的企业台账中被拒收，请先改正企业台账"
+               if {norm_name(m.name), m.uscc} & self.rejected_ents else "请先导入企业基本信息台账")
+        self.finding(row, "uscc" if m.uscc and "uscc" in self.col_of else "name", "unknown_enterprise",
+                     f"企业“{who}”不在数据库中（按信用代码、再按名称查找都未找到）；{why}", m.uscc or m.name)
+        self.res.rejected += 1
 
     def _reject_stored(self, m) -> None:
         self.res.rejected += 1
         self._refused_enterprise(getattr(m, "name", None), getattr(m, "uscc", None))
+
+    def finish(self) -> None:
+        """What is said once for the sheet: a needed column it does not have."""
+        if self.no_county:
+            rows = "、".join(str(r) for r in self.no_county[:8]) + ("……" if len(self.no_county) > 8 else "")
+            label = refdata.kinds()[self.kind]["fields"]["county"][0]
+            maybe = [t for _, t in self.hmap.unknown]
+            hint = (f"可能是这几列：{'、'.join(maybe)}；如是，在 --map 文件中写 [{self.kind}] 下一行 "
+                    f"\"{maybe[0]}\" = \"county\"。" if maybe else "")
+            self.finding(None, None, "missing_column",
+                         f"表中没有“{label}”列，{len(self.no_county)} 行无法确定所属县（市、区），未导入"
+                         f"（第 {rows} 行）。{hint}也可用 --county 指定，如 --county 西湖区。")
 
     def _match_enterprises(self, models: list) -> dict[int, EntMatch]:
         """USCC first, then the exact normalised name (narrowed by county when several match).

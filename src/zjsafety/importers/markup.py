@@ -88,12 +88,12 @@ def check_archive(z: zipfile.ZipFile, file_name: str) -> None:
 
 
 def check_strings(z: zipfile.ZipFile, file_name: str) -> None:
-    """No shared string longer than a cell may hold (a 2 GB string in a 2 MB file)."""
+    """No shared string longer than a cell may hold (a 2 GB string in a 2 MB file): an entry
+    longer in bytes than the limit in characters has its text counted."""
     member = strings_member(z)
     if member is None:
         return
     lim = _limits()["max_cell_chars"]
-    longest = lim * 4 + 64  # bytes: UTF-8 takes up to 4 a character, plus the <t> markup
     carry = b""
     with z.open(member) as fh:
         while True:
@@ -101,11 +101,16 @@ def check_strings(z: zipfile.ZipFile, file_name: str) -> None:
             buf = carry + chunk
             pieces = buf.split(b"</si>")
             carry = pieces.pop() if chunk else b""
-            if any(len(p) > longest for p in pieces) or len(carry) > longest:
-                raise UnreadableInput(f"“{file_name}”中有单元格的文字超过 {lim:,} 个字符（Excel 的上限），未导入。",
-                                      hint="文件可能已损坏或被构造过；" + SAVE_AGAIN)
+            for piece in pieces + ([carry] if len(carry) > 4 * lim + 4096 else []):
+                if len(piece) > lim and _chars(piece) > lim:
+                    raise UnreadableInput(f"“{file_name}”中有单元格的文字超过 {lim:,} 个字符（Excel 的上限），未导入。",
+                                          hint="文件可能已损坏或被构造过；" + SAVE_AGAIN)
             if not chunk:
                 return
+
+
+def _chars(xml: bytes) -> int:
+    return len(html.unescape(re.sub(rb"<[^>]*>", b"", xml).decode("utf-8", "replace")))
 
 
 # ---------------------------------------------------------------- one pass over a sheet

@@ -37,6 +37,7 @@ class EnterpriseRow(_Names):
     address: FreeText = None
     contact: Text = None
     phone: Text = None
+    entered: Flag = None  # 是否已入库: in the provincial enterprise safety database (四(二)1)
 
 
 class ScreeningRow(_Names):

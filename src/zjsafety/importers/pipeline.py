@@ -22,8 +22,9 @@ from zjsafety.core import divisions, refdata
 from zjsafety.core.errors import UnreadableInput, UsageError
 from zjsafety.core.findings import Finding
 from zjsafety.core.normalize import CellError, clean_text, fold
+from zjsafety.core.workbook import CONTROL
 from zjsafety.importers.fields import SpecialCell
-from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, load_synonyms
+from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms
 from zjsafety.importers.loader import Loader
 from zjsafety.importers.reader import Survey, Workbook, expand_paths, survey
 from zjsafety.store import records as store
@@ -43,14 +44,16 @@ class SheetResult:
     unchanged: int = 0
     rejected: int = 0
     skipped: int = 0  # blank and totals rows
+    kept: int = 0  # empty cells where the stored value was kept
     findings: list[Finding] = field(default_factory=list)
     header_row: int | None = None  # Excel number of the (last) header row
-    columns: dict[str, str] = field(default_factory=dict)  # letter -> field
+    columns: dict[str, dict] = field(default_factory=dict)  # letter -> {header, field, label, how}
 
     def to_dict(self) -> dict:
         return {"path": self.path, "sha256": self.sha256, "kind": self.kind, "sheet": self.sheet,
                 "rows": self.rows, "inserted": self.inserted, "updated": self.updated,
                 "unchanged": self.unchanged, "rejected": self.rejected, "skipped": self.skipped,
+                "kept": self.kept, "header_row": self.header_row, "columns": self.columns,
                 "findings": [f.to_dict() for f in self.findings]}
 
 
@@ -63,7 +66,7 @@ class ImportResult:
 
     @property
     def totals(self) -> dict[str, int]:
-        keys = ("rows", "inserted", "updated", "unchanged", "rejected", "skipped")
+        keys = ("rows", "inserted", "updated", "unchanged", "rejected", "skipped", "kept")
         t = {k: sum(getattr(f, k) for f in self.files) for k in keys}
         t["findings"] = sum(len(f.findings) for f in self.files)
         t["errors"] = sum(1 for f in self.files for x in f.findings if x.severity == "error")
@@ -94,9 +97,11 @@ Progress = Callable[[str, int, int | None], None]
 
 def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str | None = None,
                  county: str | None = None, map_file: Path | None = None, strict: bool = False,
-                 dry_run: bool = False, include_hidden: bool = False,
+                 dry_run: bool = False, include_hidden: bool = False, replace: bool = False,
                  progress: Progress | None = None) -> ImportResult:
-    """Import ledger files. Raises UnreadableInput (nothing written) if any file cannot be read."""
+    """Import ledger files. Raises UnreadableInput (nothing written) if any file cannot be read.
+    A record already stored is merged: what a ledger gives replaces, what it leaves empty is
+    kept; `replace` replaces whole rows instead."""
     kinds = refdata.kinds()
     if kind is not None and kind not in kinds:
         raise UsageError(f"未知的台账类型“{kind}”，可用：{'、'.join(kinds)}")
@@ -121,7 +126,7 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
                     if book is not None:
                         book.close()
                     book = Workbook(u.survey)
-                res = load_sheet(conn, u, book, syn, kind, county, today, progress, rejected_ents)
+                res = load_sheet(conn, u, book, syn, kind, county, today, progress, rejected_ents, replace)
                 results.append(res)
         finally:
             if book is not None:
@@ -170,7 +175,8 @@ def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[U
                 continue
             hmap, ranking = detect(sh.head, sh.name, syn, kind=kind)
             if hmap is None:
-                notes.append(_note(s, kind, sh.name, "unrecognised_sheet", _unrecognised(sh.name, kind)))
+                why = _unrecognised(sh.name, kind) + (("。" + diagnose(sh.head, syn, kind)) if kind else "")
+                notes.append(_note(s, kind, sh.name, "unrecognised_sheet", why))
                 continue
             if not kind and len(ranking) > 1 and ranking[0][1] == ranking[1][1]:
                 cands = "、".join(f"{kinds[k]['label']}({k})" for k, sc in ranking if sc == ranking[0][1])
@@ -221,6 +227,25 @@ def _is_totals(row: list) -> bool:
     return False
 
 
+def _has_control(values) -> bool:
+    for v in values:  # isprintable() first: C-fast, and true of almost every cell
+        if v.__class__ is str and not v.isprintable() and CONTROL.search(v):
+            return True
+    return False
+
+
+def _without_control(values, fields: list[str], row: int, loader: Loader) -> tuple:
+    """Control characters (other than tab and line breaks) removed, each cell said."""
+    out = []
+    for v, f in zip(values, fields):
+        if v.__class__ is str and CONTROL.search(v):
+            loader.finding(row, f, "control_character", "含有不可见的控制字符，已删除（多为从其他系统复制时带入）",
+                           v.encode("unicode_escape").decode("ascii"), severity="warning")
+            v = CONTROL.sub("", v)
+        out.append(v)
+    return tuple(out)
+
+
 def _blank(values) -> bool:
     for v in values:
         if v is None or v == "":
@@ -233,7 +258,7 @@ def _blank(values) -> bool:
 
 def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms, kind: str | None,
                default_county: str | None, today: str, progress: Progress | None,
-               rejected_ents: set[str]) -> SheetResult:
+               rejected_ents: set[str], replace: bool = False) -> SheetResult:
     """Read one sheet whole, find its header again (with its merged cells), validate its rows
     a batch at a time and store them under one import batch."""
     s = u.survey
@@ -245,16 +270,18 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     if hm is None:  # the head said otherwise; the whole read is what counts
         return _note(s, u.kind, u.sheet, "unrecognised_sheet", _unrecognised(u.sheet, kind))
     res = SheetResult(path, s.sha256, hm.kind, u.sheet, header_row=hm.header_rows[-1] + 1,
-                      columns={col_letter(c): f for c, f in hm.columns.items()})
-    for c, text in hm.unknown:
-        res.findings.append(Finding("unknown_column", f"列“{text}”无法识别，已忽略（可用 --map 指定对应字段）",
-                                    path, u.sheet, hm.header_rows[0] + 1, col_letter(c), text, severity="warning"))
+                      columns=hm.describe())
+    res.findings += header_findings(hm, path, u.sheet)
     batch_id = store.new_batch(conn, file_name=s.path.name, sha256=s.sha256, kind=hm.kind, sheet=u.sheet)
     loader = Loader(conn, hm, res, default_county, rejected_ents)
+    spec = loader.spec
+    present = spec.stored_columns(set(hm.columns.values())) | {"enterprise_id", "matched_by"}
+    policy = store.Policy(present, replace, spec.defaults)
     label = f"{s.path.name}：{u.sheet}"
     total = max(sheet.total - hm.data_start, 0) if sheet.total is not None else None
-    _load_rows(conn, chain(head[hm.data_start:], it), hm, sheet.special, loader, res, batch_id, today,
+    _load_rows(conn, chain(head[hm.data_start:], it), hm, sheet.special, loader, res, batch_id, today, policy,
                (lambda done: progress(label, done, total)) if progress else None)
+    loader.finish()
     res.findings.sort(key=lambda f: (f.row or 0, f.column or ""))
     if res.rows == 0 and not res.findings:
         res.findings.append(Finding("empty_sheet", f"工作表“{u.sheet}”只有表头，没有数据行", path, u.sheet,
@@ -264,8 +291,20 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     return res
 
 
+def header_findings(hm: HeaderMap, path: str, sheet: str) -> list[Finding]:
+    """Columns not read (said once each), and headers that could be more than one field."""
+    out = [Finding("unknown_column", f"列“{text}”无法识别，已忽略（可用 --map 指定对应字段）",
+                   path, sheet, hm.header_rows[0] + 1, col_letter(c), text, severity="warning")
+           for c, text in hm.unknown]
+    for c, text, cands in hm.ambiguous:
+        names = "、".join(f"{label}（{f}）" for f, label in cands)
+        out.append(Finding("ambiguous_column", f"列“{text}”可能是：{names}，未读取；请改写表头或用 --map 指定",
+                           path, sheet, hm.header_rows[0] + 1, col_letter(c), text, severity="warning"))
+    return out
+
+
 def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader: Loader, res: SheetResult,
-               batch_id: int, today: str, tick: Callable[[int], None] | None) -> None:
+               batch_id: int, today: str, policy, tick: Callable[[int], None] | None) -> None:
     cols = list(hm.columns.items())
     idxs = [c for c, _ in cols]
     width = max(idxs) + 1
@@ -277,12 +316,15 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
     blank = ("",)
     pending: list[tuple[int, tuple]] = []
 
+    fields = [f for _, f in cols]
+
     def flush() -> None:
         records = loader.link(loader.check(pending))
-        counts = store.save(conn, loader.spec.table, records, batch_id, today=today)
+        counts = store.save(conn, loader.spec.table, records, batch_id, today=today, policy=policy)
         res.inserted += counts["inserted"]
         res.updated += counts["updated"]
         res.unchanged += counts["unchanged"]
+        res.kept += counts["kept"]
         pending.clear()
         if tick:
             tick(res.rows + res.skipped)
@@ -302,6 +344,8 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
             if _is_totals(row):
                 res.skipped += 1
                 continue
+            if _has_control(vals):
+                vals = _without_control(vals, fields, i + 1, loader)
             pending.append((i + 1, order(vals + blank)))
             if len(pending) >= BATCH:
                 flush()

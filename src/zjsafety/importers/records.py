@@ -1,10 +1,14 @@
-"""From a validated row model to the record stored: natural key, column values, and the
-cross-field checks that need more than one cell. One builder per kind."""
+"""From a validated row to the record stored: natural key, column values, and the cross-field
+checks that need more than one cell. One builder per kind.
+
+A value the row does not give is None: the store keeps what it holds for it (or, for a new
+record, the table's default: a hazard is 一般 and 未整改, an enterprise 在营 until a ledger says
+otherwise). Identity: see README, "Import — identity of a record"."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from zjsafety.core.normalize import fold, industry_sector_hint, norm_name
@@ -47,28 +51,27 @@ def _b(v):
     return None if v is None else int(v)
 
 
-def enterprise_key(m) -> str | None:
-    if m.uscc:
-        return "U:" + m.uscc
-    if getattr(m, "org_code", None):
-        return "O:" + m.org_code
-    if m.name and m.county:
-        return f"N:{m.county}:{norm_name(m.name)}"
+def enterprise_key(uscc: str | None, org_code: str | None, name: str | None, county: str | None) -> str | None:
+    """An enterprise is its USCC; lacking one, its organisation code; lacking both, its
+    normalised name within its county."""
+    if uscc:
+        return "U:" + uscc
+    if org_code:
+        return "O:" + org_code
+    if name and county:
+        return f"N:{county}:{norm_name(name)}"
     return None
 
 
 def build_enterprise(m, county: str | None, ent: EntMatch | None) -> Built:
-    key = enterprise_key(m._replace(county=county))
+    key = enterprise_key(m.uscc, m.org_code, m.name, county)
     sectors = list(m.sector) or ([h] if (h := industry_sector_hint(m.industry_code)) else [])
-    status = m.enterprise_status or ("关闭" if m.closed_on else "在营")
-    b = Built(key or "", dict(
+    status = m.enterprise_status or ("关闭" if m.closed_on else None)
+    return Built(key or "", dict(
         uscc=m.uscc, org_code=m.org_code, reg_no=m.reg_no, name=m.name, name_norm=norm_name(m.name),
         county_code=county, township=m.township, industry_code=m.industry_code,
         above_scale=_b(m.above_scale), status=status, closed_on=_d(m.closed_on),
-        address=m.address, contact=m.contact, phone=m.phone), sectors=sectors)
-    if not sectors:
-        b.add("sector", "missing_value", "行业领域为空，且无法从国民经济行业代码推断", "warning")
-    return b
+        address=m.address, contact=m.contact, phone=m.phone, entered=_b(m.entered)), sectors=sectors)
 
 
 def build_screening(m, county, ent: EntMatch) -> Built:
@@ -80,17 +83,25 @@ def build_screening(m, county, ent: EntMatch) -> Built:
         hazards_found=m.hazards_found, result=m.screening_result, matched_by=ent.by))
 
 
+def hazard_key(ent_key: str, number: str | None, found, description: str | None) -> str:
+    """A hazard is its ledger number within its enterprise (numbers are issued per township or
+    enterprise, so the same number elsewhere is another hazard); without a number, its
+    enterprise, date found and description."""
+    if number:
+        return f"H:{ent_key}:{number}"
+    return "H-" + stable_hash(ent_key, found, fold(description or ""))
+
+
 def build_hazard(m, county, ent: EntMatch) -> Built:
     # the hot path of a large import: plain locals, no helper calls per field
     found, deadline, rectified, closed = m.found_on, m.deadline, m.rectified_on, m.closed_on
-    # DOMAIN.md: the ledger's 隐患编号, else a stable hash of enterprise, date and description
-    key = m.hazard_no or "H-" + stable_hash(ent.key, found, fold(m.description or ""))
-    status = m.rectify_status or ("已销号" if closed else "已整改" if rectified else "未整改")
-    listed, rd, rw = m.listed, m.report_dept, m.report_workers
-    b = Built(key, {
-        "hazard_no": key, "enterprise_id": ent.id, "county_code": county, "sector": m.sector[0] if m.sector else None,
+    status = m.rectify_status or ("已销号" if closed else "已整改" if rectified else None)
+    listed, rd, rw, level = m.listed, m.report_dept, m.report_workers, m.hazard_level
+    b = Built(hazard_key(ent.key, m.hazard_no, found, m.description), {
+        "hazard_no": m.hazard_no, "enterprise_id": ent.id, "county_code": county,
+        "sector": m.sector[0] if m.sector else None,
         "found_on": found.isoformat() if found else None, "description": m.description,
-        "hazard_type": m.hazard_type, "is_major": 1 if m.hazard_level else 0, "source": m.source,
+        "hazard_type": m.hazard_type, "is_major": None if level is None else int(level), "source": m.source,
         "status": status, "deadline": deadline.isoformat() if deadline else None,
         "rectified_on": rectified.isoformat() if rectified else None,
         "closed_on": closed.isoformat() if closed else None, "matched_by": ent.by,
@@ -101,24 +112,24 @@ def build_hazard(m, county, ent: EntMatch) -> Built:
         b.add("rectified_on", "date_order", f"整改完成日期 {rectified} 早于发现日期 {found}", "error")
     if found and deadline and deadline < found:
         b.add("deadline", "date_order", f"整改期限 {deadline} 早于发现日期 {found}", "error")
-    if m.hazard_level and not deadline and status in ("未整改", "整改中"):
+    if level and not deadline and status in ("未整改", "整改中", None):
         b.add("deadline", "major_without_deadline", "重大隐患未填整改期限", "warning")
     return b
 
 
 def build_register(m, county, ent: EntMatch | None) -> Built:
-    return Built("R:" + m.hazard_no, dict(
+    return Built(f"R:{ent.key if ent else ''}:{m.hazard_no}", dict(
         hazard_no=m.hazard_no, register_no=m.register_no, registered_on=_d(m.registered_on),
         county_code=county, enterprise_id=ent.id if ent else None, description=m.description))
 
 
 def build_major_risk(m, county, ent: EntMatch) -> Built:
     key = "K:" + (m.risk_no or stable_hash(ent.key, fold(m.risk_name or "")))
+    registered = m.registered if m.registered is not None else (True if m.registered_on else None)
     return Built(key, dict(
         risk_no=m.risk_no, enterprise_id=ent.id, county_code=county, sector=m.sector[0] if m.sector else None,
         risk_name=m.risk_name, risk_kind=m.risk_kind, risk_level=m.risk_level,
-        identified_on=_d(m.identified_on), registered=_b(m.registered if m.registered is not None
-                                                          else (True if m.registered_on else None)),
+        identified_on=_d(m.identified_on), registered=_b(registered),
         registered_on=_d(m.registered_on), grid=m.grid, responsible_gov=m.responsible_gov,
         responsible_dept=m.responsible_dept, matched_by=ent.by))
 
@@ -159,13 +170,15 @@ def build_inspector(m, county, ent) -> Built:
         phone=m.phone, id_no=m.id_no, conflicts=m.conflicts))
 
 
+def plan_task_key(county: str | None, code: str | None, title: str | None) -> str:
+    return f"T:{county or ''}:{code or fold(title or '')}"
+
+
 def build_plan_task(m, county, ent) -> Built:
-    ident = m.task_code or fold(m.task_title or "")
-    b = Built(f"T:{county or ''}:{ident}", dict(
+    return Built(plan_task_key(county, m.task_code, m.task_title), dict(
         task_code=m.task_code, title=m.task_title, clause=m.clause, county_code=county,
         deadline=_d(m.task_deadline), completed_on=_d(m.completed_on), status=m.task_status,
         responsible=m.responsible))
-    return b
 
 
 @dataclass(frozen=True)
@@ -175,20 +188,44 @@ class KindSpec:
     needs_enterprise: bool  # rows must name an enterprise already in the database
     needs_county: bool
     required: tuple[str, ...]  # fields that must hold a value
+    # a field whose value is stored under another column name, or feeds a derived one
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # what a new record holds where its ledger says nothing
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def stored_columns(self, fields: set[str]) -> set[str]:
+        """The table columns a ledger with these fields gives values for."""
+        out: set[str] = set()
+        for f in fields:
+            out.update(self.columns.get(f, (f,)))
+        return out
 
 
+_COUNTY = {"county": ("county_code",)}
 SPECS: dict[str, KindSpec] = {
-    "enterprise": KindSpec("enterprise", build_enterprise, False, True, ("name",)),
-    "screening": KindSpec("screening", build_screening, True, True, ("screened_on",)),
-    "hazard": KindSpec("hazard", build_hazard, True, True, ("found_on", "description")),
+    "enterprise": KindSpec("enterprise", build_enterprise, False, True, ("name",),
+                           {**_COUNTY, "name": ("name", "name_norm"), "enterprise_status": ("status",),
+                            "closed_on": ("closed_on", "status")}, {"status": "在营"}),
+    "screening": KindSpec("screening", build_screening, True, True, ("screened_on",),
+                          {**_COUNTY, "screening_result": ("result",)}),
+    "hazard": KindSpec("hazard", build_hazard, True, True, ("found_on", "description"),
+                       {**_COUNTY, "hazard_level": ("is_major",), "rectify_status": ("status",),
+                        "rectified_on": ("rectified_on", "status"), "closed_on": ("closed_on", "status")},
+                       {"is_major": 0, "status": "未整改"}),
     "major_hazard_register": KindSpec("major_hazard_register", build_register, False, False,
-                                      ("hazard_no", "registered_on")),
-    "major_risk": KindSpec("major_risk", build_major_risk, True, True, ("risk_name",)),
-    # a missing level is taken from the department (杭州市应急管理局 -> city) in the pipeline
-    "inspection": KindSpec("inspection", build_inspection, True, True, ("inspected_on",)),
-    "penalty": KindSpec("penalty", build_penalty, True, True, ("decided_on",)),
-    "accident_stat": KindSpec("accident_stat", build_accident_stat, False, True, ("year",)),
-    "above_scale_list": KindSpec("above_scale_list", build_above_scale, False, False, ("name",)),
-    "inspector": KindSpec("inspector", build_inspector, False, False, ("person_name",)),
-    "plan_task": KindSpec("plan_task", build_plan_task, False, False, ("task_title",)),
+                                      ("hazard_no", "registered_on"), _COUNTY),
+    "major_risk": KindSpec("major_risk", build_major_risk, True, True, ("risk_name",),
+                           {**_COUNTY, "registered_on": ("registered_on", "registered")}),
+    # a missing level is taken from the department (杭州市应急管理局 -> city) in the loader
+    "inspection": KindSpec("inspection", build_inspection, True, True, ("inspected_on",),
+                           {**_COUNTY, "inspection_level": ("level",), "inspection_result": ("result",)}),
+    "penalty": KindSpec("penalty", build_penalty, True, True, ("decided_on",), _COUNTY),
+    "accident_stat": KindSpec("accident_stat", build_accident_stat, False, True, ("year",), _COUNTY),
+    "above_scale_list": KindSpec("above_scale_list", build_above_scale, False, False, ("name",),
+                                 {**_COUNTY, "name": ("name", "name_norm")}),
+    "inspector": KindSpec("inspector", build_inspector, False, False, ("person_name",),
+                          {**_COUNTY, "person_name": ("name",), "inspector_level": ("level",)}),
+    "plan_task": KindSpec("plan_task", build_plan_task, False, False, ("task_title",),
+                          {**_COUNTY, "task_title": ("title",), "task_deadline": ("deadline",),
+                           "task_status": ("status",)}),
 }

@@ -57,39 +57,48 @@ class ScreeningCoverage(RatioRule):
 
 class AboveScaleEntry(RatioRule):
     type = "above_scale_entry"
-    summary = ("导入了规上企业名录时：名录中的企业在企业库中找到（先按信用代码、再按名称）的比例，并列出名录外的"
-               "“规上”企业和名录内重复；未导入名录时：台账标为规上的企业基本信息（required_fields）齐全的比例")
+    summary = ("规上企业入库率。分母：导入了规上企业名录时为名录中的企业（并列出名录外标为规上的企业、名录内重复和无法确定"
+               "所属县的条目），否则为台账标为规上的企业。分子：台账有“是否已入库”列时按该标记；没有时退而按企业库中"
+               "找到该企业且基本信息（required_fields）齐全判断，结果中注明所用的依据")
     data_table = "enterprise"
 
     class Params(TargetParams):
         required_fields: list[str]
 
-    def _mode(self, ctx):
+    def _basis(self, ctx) -> tuple[str, int | None, bool]:
+        """(list or flag, the list's year, whether the 入库 flag is known in the scope)."""
+        entered = q.has_entered_flag(ctx.conn, ctx.scope)
         if q.has_above_scale_list(ctx.conn):
-            return "list", q.latest_list_year(ctx.conn, ctx.as_of.year)
-        return "flag", None
+            return "list", q.latest_list_year(ctx.conn, ctx.as_of.year), entered
+        return "flag", None, entered
 
     def item_query(self, ctx):
-        mode, year = self._mode(ctx)
+        mode, year, entered = self._basis(ctx)
         if mode == "list":
-            return q.above_scale_list_sql(), {**_period(ctx, None), "list_year": year}
-        return q.above_scale_flag_sql(self.p.required_fields), _period(ctx, None)
+            return q.above_scale_list_sql(entered, self.p.required_fields), {**_period(ctx, None), "list_year": year}
+        return q.above_scale_flag_sql(entered, self.p.required_fields), _period(ctx, None)
 
     def run(self, ctx: Context) -> list[Result]:
-        mode, year = self._mode(ctx)
+        mode, year, entered = self._basis(ctx)
         res = super().run(ctx)
+        how = ("按台账“是否已入库”标记" if entered else
+               "台账没有“是否已入库”标记，按企业库中基本信息是否齐全（" + "、".join(self.p.required_fields) + "）判断")
+        extra: dict = {"basis": mode, "entered_flag": entered}
+        note = how
         if mode == "list":
-            extra = q.above_scale_extra(ctx.conn, ctx.scope, year)
+            others = q.above_scale_extra(ctx.conn, ctx.scope, year)
             dups = q.above_scale_duplicates(ctx.conn, year)
-            for r in res:
-                r.note = "；".join(x for x in (r.note, f"按{year or ''}年规上企业名录核对；名录外标为规上的企业 "
-                                               f"{len(extra)} 家，名录内重复 {len(dups)} 条") if x)
-                r.extra.update({"basis": "list", "list_year": year, "extra": extra, "duplicates": dups})
-        else:
-            for r in res:
-                r.note = "；".join(x for x in (r.note, "未导入规上企业名录，按台账“是否规上”标记，检查基本信息是否齐全（"
-                                               + "、".join(self.p.required_fields) + "）") if x)
-                r.extra.update({"basis": "flag"})
+            unplaced = q.above_scale_unplaced(ctx.conn, year)
+            note = (f"按{year or ''}年规上企业名录核对，{how}；名录外标为规上的企业 {len(others)} 家，"
+                    f"名录内重复 {len(dups)} 条")
+            if unplaced:
+                note += f"；名录中 {len(unplaced)} 家无法确定所属县（市、区），未计入任何县，结果不能判为达标"
+            extra.update({"list_year": year, "extra": others, "duplicates": dups, "unplaced": unplaced})
+        for r in res:
+            r.note = "；".join(x for x in (r.note, note) if x)
+            r.extra.update(extra)
+            if mode == "list" and extra["unplaced"] and r.status == "pass":
+                r.status = "amber"  # a figure that cannot see every row of the list is not a pass
         return res
 
 

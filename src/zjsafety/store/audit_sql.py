@@ -26,6 +26,7 @@ from zjsafety.store.scope_sql import bind
 # (SQLite calls the first PRIMARY KEY index of a table sqlite_autoindex_<table>_1).
 ALIVE = "(e.status IS NULL OR e.status != '关闭' OR (e.closed_on IS NOT NULL AND e.closed_on >= :start))"
 ITEM_KEY = "COALESCE(e.uscc, e.natural_key)"
+HAZARD_ITEM = "COALESCE(h.hazard_no, h.natural_key)"  # the ledger's number, else the hazard's key
 
 
 # ---------------------------------------------------------------- item queries per rule type
@@ -55,26 +56,53 @@ _FIELD_CHECK = {
 }
 
 
-def above_scale_flag_sql(required_fields: list[str]) -> str:
-    checks = " AND ".join(_FIELD_CHECK[f] for f in required_fields) or "1"
+def _entered_check(entered: bool, required_fields: list[str]) -> str:
+    """When an enterprise counts as entered: by the ledger's 入库 flag when the scope has one,
+    else by its basic information being complete."""
+    if entered:
+        return "e.entered = 1"
+    return " AND ".join(_FIELD_CHECK[f] for f in required_fields) or "1"
+
+
+def above_scale_flag_sql(entered: bool, required_fields: list[str]) -> str:
     return f"""
         SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item, e.name AS label,
-               ({checks}) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+               ({_entered_check(entered, required_fields)}) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
         FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
         WHERE e.above_scale = 1 AND {ALIVE}"""
 
 
-def above_scale_list_sql() -> str:
-    """The statistics bureau's list against the enterprise database: an entry is entered when
-    an enterprise with its USCC (or, lacking one, its exact name) is in the database."""
-    return """
+def above_scale_list_sql(entered: bool, required_fields: list[str]) -> str:
+    """The statistics bureau's list against the enterprise database: an entry counts when an
+    enterprise with its USCC (or, lacking one, its exact name) is in the database and entered."""
+    check = _entered_check(entered, required_fields)
+    return f"""
         SELECT sm.county AS county, NULL AS sector, COALESCE(l.uscc, l.name) AS item, l.name AS label,
-               (COALESCE(eu.id, en.id) IS NOT NULL) AS hit, l.batch_id AS batch_id, l.src_row AS src_row
+               (e.id IS NOT NULL AND ({check})) AS hit, l.batch_id AS batch_id, l.src_row AS src_row
         FROM above_scale_list l
-        LEFT JOIN enterprise eu ON l.uscc IS NOT NULL AND eu.uscc = l.uscc
-        LEFT JOIN enterprise en ON l.uscc IS NULL AND en.name_norm = l.name_norm
-        JOIN temp.scope_map sm ON sm.code = COALESCE(l.county_code, eu.county_code, en.county_code)
+        LEFT JOIN enterprise e ON e.id = COALESCE(
+            (SELECT x.id FROM enterprise x WHERE l.uscc IS NOT NULL AND x.uscc = l.uscc),
+            (SELECT x.id FROM enterprise x WHERE l.uscc IS NULL AND x.name_norm = l.name_norm LIMIT 1))
+        JOIN temp.scope_map sm ON sm.code = COALESCE(l.county_code, e.county_code)
         WHERE l.list_year IS NULL OR l.list_year = :list_year"""
+
+
+def above_scale_unplaced(conn, list_year: int | None) -> list[str]:
+    """List entries that belong to no county: none given, and no enterprise in the database to
+    take one from. They cannot be counted anywhere, so no figure of the list can pass."""
+    return [r[0] for r in conn.execute("""
+        SELECT COALESCE(l.uscc, l.name) FROM above_scale_list l
+        WHERE (l.list_year IS NULL OR l.list_year = :y) AND l.county_code IS NULL
+          AND NOT EXISTS (SELECT 1 FROM enterprise e WHERE (l.uscc IS NOT NULL AND e.uscc = l.uscc)
+                          OR (l.uscc IS NULL AND e.name_norm = l.name_norm))
+        ORDER BY 1""", {"y": list_year})]
+
+
+def has_entered_flag(conn, scope) -> bool:
+    """Does any enterprise of the scope carry the 入库 flag (a ledger had the column)?"""
+    return conn.execute(bind(conn, scope, """
+        SELECT EXISTS (SELECT 1 FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
+                       WHERE e.entered IS NOT NULL)""")).fetchone()[0] == 1
 
 
 def above_scale_extra(conn, scope, list_year: int | None) -> list[str]:
@@ -105,10 +133,13 @@ def has_above_scale_list(conn) -> bool:
 
 
 def major_hazard_registration_sql() -> str:
-    return """
-        SELECT sm.county AS county, COALESCE(h.sector, '未注明') AS sector, h.hazard_no AS item,
+    """A major hazard is registered when the register lists its number (for its enterprise,
+    when the register names one)."""
+    return f"""
+        SELECT sm.county AS county, COALESCE(h.sector, '未注明') AS sector, {HAZARD_ITEM} AS item,
                h.description AS label,
                EXISTS (SELECT 1 FROM major_hazard_register r WHERE r.hazard_no = h.hazard_no
+                       AND (r.enterprise_id IS NULL OR r.enterprise_id = h.enterprise_id)
                        AND (r.registered_on IS NULL OR r.registered_on <= :end)) AS hit,
                h.batch_id AS batch_id, h.src_row AS src_row
         FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
@@ -208,8 +239,8 @@ def annual_major_hazard_screening_sql() -> str:
 
 
 def listed_supervision_sql() -> str:
-    return """
-        SELECT sm.county AS county, h.sector AS sector, h.hazard_no AS item, h.description AS label,
+    return f"""
+        SELECT sm.county AS county, h.sector AS sector, {HAZARD_ITEM} AS item, h.description AS label,
                (h.listed = 1) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
         FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
@@ -218,15 +249,15 @@ def listed_supervision_sql() -> str:
 def overdue_major_hazards(conn, scope, start: str, end: str, county: str | None = None) -> list[str]:
     """Major hazards whose rectification deadline passed with the hazard still open."""
     return [r[0] for r in conn.execute(bind(conn, scope, """
-        SELECT h.hazard_no FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
+        SELECT COALESCE(h.hazard_no, h.natural_key) FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
           AND h.status IN ('未整改', '整改中') AND (:county IS NULL OR sm.county = :county)
-        ORDER BY h.deadline, h.hazard_no"""), {"start": start, "end": end, "county": county})]
+        ORDER BY h.deadline, COALESCE(h.hazard_no, h.natural_key)"""), {"start": start, "end": end, "county": county})]
 
 
 def dual_report_sql() -> str:
-    return """
-        SELECT sm.county AS county, h.sector AS sector, h.hazard_no AS item, h.description AS label,
+    return f"""
+        SELECT sm.county AS county, h.sector AS sector, {HAZARD_ITEM} AS item, h.description AS label,
                (h.report_dept = 1 AND h.report_workers = 1) AS hit, h.batch_id AS batch_id,
                h.src_row AS src_row
         FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
@@ -362,22 +393,3 @@ def plan_tasks(conn, scope) -> list[dict]:
 
 def sectors_json(sectors: list[str]) -> str:
     return json.dumps(list(sectors), ensure_ascii=False)
-
-
-def describe_items(conn, keys: list[str]) -> dict[str, tuple]:
-    """key -> (name or description, file, row) for enterprise keys, hazard numbers and risks."""
-    out: dict[str, tuple] = {}
-    for i in range(0, len(keys), 900):
-        part = keys[i:i + 900]
-        ph = ",".join("?" * len(part))
-        for sql in (
-            f"SELECT COALESCE(e.uscc, e.natural_key), e.name, b.file_name, e.src_row FROM enterprise e "
-            f"LEFT JOIN import_batch b ON b.id = e.batch_id WHERE e.uscc IN ({ph}) OR e.natural_key IN ({ph})",
-            f"SELECT h.hazard_no, h.description, b.file_name, h.src_row FROM hazard h "
-            f"LEFT JOIN import_batch b ON b.id = h.batch_id WHERE h.hazard_no IN ({ph}) OR h.hazard_no IN ({ph})",
-            f"SELECT COALESCE(r.risk_no, r.natural_key), r.risk_name, b.file_name, r.src_row FROM major_risk r "
-            f"LEFT JOIN import_batch b ON b.id = r.batch_id WHERE r.risk_no IN ({ph}) OR r.natural_key IN ({ph})",
-        ):
-            for k, name, file, row in conn.execute(sql, part + part):
-                out.setdefault(k, (name, file, row))
-    return out

@@ -49,13 +49,15 @@ def migrate(conn: sqlite3.Connection, target: int = schema.LATEST) -> int:
         raise DatabaseError(
             f"数据库结构版本为 {current}，高于本程序支持的 {schema.LATEST}，请升级 zjsafety。")
     for version in range(current + 1, target + 1):
-        script = schema.MIGRATIONS[version - 1]
+        step = schema.MIGRATIONS[version - 1]
         # one transaction per step, so a failure leaves the database at the previous version
+        record = f"""INSERT INTO meta(key, value) VALUES ('schema_version', '{version}')
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value"""
         try:
-            conn.executescript("BEGIN;\n" + script + f"""
-                INSERT INTO meta(key, value) VALUES ('schema_version', '{version}')
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value;
-                COMMIT;""")
+            if isinstance(step, str):
+                conn.executescript("BEGIN;\n" + step + record + ";\nCOMMIT;")
+            else:
+                _python_step(conn, step, record)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -63,6 +65,23 @@ def migrate(conn: sqlite3.Connection, target: int = schema.LATEST) -> int:
     if current < target:
         _load_reference(conn)
     return target
+
+
+def _python_step(conn: sqlite3.Connection, step, record: str) -> None:
+    """A step that rebuilds tables: foreign keys off while tables are copied (SQLite's own
+    recipe for schema changes), checked before the step commits."""
+    import sqlite_utils
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        step(sqlite_utils.Database(conn))
+        bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:
+            raise DatabaseError(f"升级数据库时发现 {len(bad)} 处外键不一致（如表 {bad[0][0]}），未作改动。")
+        conn.execute(record)
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _load_reference(conn: sqlite3.Connection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 # Record tables with the enterprise they name and their natural key, in dependency order.
-RECORDS = [("screening", "natural_key"), ("hazard", "hazard_no"), ("major_hazard_register", "natural_key"),
+RECORDS = [("screening", "natural_key"), ("hazard", "natural_key"), ("major_hazard_register", "natural_key"),
            ("major_risk", "natural_key"), ("inspection", "natural_key"), ("penalty", "natural_key"),
            ("accident_stat", "natural_key"), ("above_scale_list", "natural_key"), ("inspector", "natural_key"),
            ("plan_task", "natural_key")]
@@ -38,8 +38,8 @@ def enterprise_conflicts(conn: sqlite3.Connection) -> list[dict]:
 
 def hazard_conflicts(conn: sqlite3.Connection) -> list[dict]:
     return [dict(r) for r in conn.execute("""
-        SELECT s.hazard_no AS key, m.status AS kept_status, s.status AS other_status
-        FROM src.hazard s JOIN main.hazard m ON m.hazard_no = s.hazard_no WHERE m.status != s.status""")]
+        SELECT COALESCE(s.hazard_no, s.natural_key) AS key, m.status AS kept_status, s.status AS other_status
+        FROM src.hazard s JOIN main.hazard m ON m.natural_key = s.natural_key WHERE m.status != s.status""")]
 
 
 def copy_enterprises(conn: sqlite3.Connection) -> int:
@@ -80,5 +80,5 @@ def copy_hazard_history(conn: sqlite3.Connection, before_max: int) -> None:
         INSERT INTO main.hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id)
         SELECT m.id, hs.status, hs.rectified_on, hs.closed_on, hs.recorded_at, bm.new
         FROM src.hazard_status hs JOIN src.hazard s ON s.id = hs.hazard_id
-        JOIN main.hazard m ON m.hazard_no = s.hazard_no AND m.id > ?
+        JOIN main.hazard m ON m.natural_key = s.natural_key AND m.id > ?
         LEFT JOIN temp.batch_map bm ON bm.old = hs.batch_id ORDER BY hs.id""", (before_max,))

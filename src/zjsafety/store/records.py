@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from zjsafety import __version__
 from zjsafety.core.clock import utc_now
@@ -55,12 +55,25 @@ def find_enterprises_by_name(conn: sqlite3.Connection, names: Iterable[str]) -> 
     return out
 
 
-def existing_hazard_numbers(conn: sqlite3.Connection, numbers: Iterable[str]) -> set[str]:
-    found: set[str] = set()
+def hazard_numbers(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, set[int]]:
+    """hazard number -> the enterprises (ids) that have a hazard so numbered."""
+    found: dict[str, set[int]] = {}
     for part in _chunks(list(set(numbers))):
-        found.update(r[0] for r in conn.execute(
-            f"SELECT hazard_no FROM hazard WHERE hazard_no IN ({_marks(len(part))})", part))
+        for no, eid in conn.execute(
+                f"SELECT hazard_no, enterprise_id FROM hazard WHERE hazard_no IN ({_marks(len(part))})", part):
+            found.setdefault(no, set()).add(eid)
     return found
+
+
+def plan_task_counties(conn: sqlite3.Connection, code: str | None, title_norm: str | None) -> list[str | None]:
+    """The counties of stored tasks with this code (or, lacking one, this title)."""
+    if code:
+        rows = conn.execute("SELECT county_code FROM plan_task WHERE task_code = ?", (code,))
+    else:
+        rows = conn.execute("SELECT county_code, title FROM plan_task WHERE task_code IS NULL")
+        from zjsafety.core.normalize import fold
+        return [r[0] for r in rows if fold(r[1] or "") == title_norm]
+    return [r[0] for r in rows]
 
 
 def townships(conn: sqlite3.Connection, county: str) -> list[str]:
@@ -133,32 +146,46 @@ def indexes_after_load(conn: sqlite3.Connection, table: str) -> Iterator[None]:
 
 # ---------------------------------------------------------------- saving records
 
-def save(conn: sqlite3.Connection, table: str, records: list[Record], batch_id: int, *, today: str) -> dict[str, int]:
+class Policy:
+    """How a batch of records meets what is stored.
+
+    merge (the default): a value the ledger gives replaces the stored one; a value it does not
+    give (no such column, or an empty cell) keeps the stored one. `present` names the columns
+    the ledger has, so that an empty cell there is counted as kept. replace (`--replace`): the
+    ledger's row replaces the stored row whole. `defaults` fill what a new record lacks."""
+
+    def __init__(self, present: set[str] | None = None, replace: bool = False, defaults: dict | None = None):
+        self.present, self.replace, self.defaults = present, replace, defaults or {}
+
+
+def save(conn: sqlite3.Connection, table: str, records: list[Record], batch_id: int, *, today: str,
+         policy: Policy | None = None) -> dict[str, int]:
     """Insert new records, update changed ones, count unchanged ones, by natural key. A record
-    is unchanged when every column (and, for enterprises, the sector set) equals what is
-    stored; its provenance then stays with the batch that last changed it."""
+    is unchanged when, merged with what is stored, it equals it; its provenance then stays with
+    the batch that last changed it."""
+    policy = policy or Policy()
     if not records:
-        return {"inserted": 0, "updated": 0, "unchanged": 0}
+        return {"inserted": 0, "updated": 0, "unchanged": 0, "kept": 0}
     if table == "enterprise":
-        return _save_enterprises(conn, records, batch_id, today)
+        return _save_enterprises(conn, records, batch_id, today, policy)
     if table == "hazard":
-        return _save_hazards(conn, records, batch_id, today)
-    return _save_plain(conn, table, records, batch_id)
+        return _save_hazards(conn, records, batch_id, today, policy)
+    return _save_plain(conn, table, records, batch_id, policy)
 
 
 def _columns(records: list[Record]) -> list[str]:
     return list(records[0][1].keys())  # builders give every record the same keys in one order
 
 
-def _existing(conn, table: str, keycol: str, cols: list[str], keys: list[str], extra: str = "") -> dict[str, tuple]:
-    """key -> (id, stored values in `cols` order[, extra])."""
+def _existing(conn, table: str, cols: list[str], keys: list[str], extra: str = "") -> dict[str, tuple]:
+    """natural key -> (id, stored values in `cols` order[, extra])."""
     out: dict[str, tuple] = {}
     if not conn.execute(f"SELECT 1 FROM {q(table)} LIMIT 1").fetchone():
         return out  # an empty table holds nothing to compare
     select = ", ".join(map(q, cols)) + extra
     for part in _chunks(keys):
-        for r in conn.execute(f"SELECT {q(keycol)}, id, {select} FROM {q(table)} AS t "
-                              f"WHERE {q(keycol)} IN ({_marks(len(part))})", part):
+        for r in conn.execute(f"SELECT natural_key, id, {select} FROM {q(table)} AS t "
+                              f"WHERE natural_key IN ({_marks(len(part))})", part):
             out[r[0]] = tuple(r[1:])
     return out
 
@@ -173,52 +200,72 @@ def _update(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
         conn.executemany(f"UPDATE {q(table)} SET {','.join(f'{q(c)}=?' for c in cols)} WHERE id=?", rows)
 
 
-def _split(records: list[Record], existing: dict[str, tuple], n: int, batch_id: int, key_in_row: bool):
-    """(rows to insert, (record, id, stored) of changed records) — unchanged ones are counted."""
-    inserts, changed, unchanged = [], [], 0
-    for rec in records:
-        key, values, _, src_row = rec
-        vals = tuple(values.values())
-        old = existing.get(key)
-        if old is None:
-            inserts.append(((key,) if key_in_row else ()) + vals + (batch_id, src_row))
-        elif vals == old[1:n + 1]:
-            unchanged += 1
-        else:
-            changed.append((rec, old[0], old[1:]))
-    return inserts, changed, unchanged
+class _Batch:
+    """One batch of records sorted against what is stored: rows to insert, rows to update
+    (merged per the policy), and the counts."""
+
+    def __init__(self, records: list[Record], existing: dict[str, tuple], cols: list[str], batch_id: int,
+                 policy: Policy):
+        n = len(cols)
+        counted = [policy.present is None or c in policy.present for c in cols]
+        fill = [policy.defaults.get(c) for c in cols]
+        self.inserts, self.updates, self.unchanged, self.kept = [], [], 0, 0
+        for key, values, sectors, src_row in records:
+            new = tuple(values.values())
+            old = existing.get(key)
+            if old is None:
+                self.inserts.append((key, *(v if v is not None else d for v, d in zip(new, fill)), batch_id, src_row))
+                continue
+            stored = old[1:n + 1]
+            if policy.replace:
+                merged = new
+            else:
+                merged = tuple(v if v is not None else s for v, s in zip(new, stored))
+                self.kept += sum(1 for v, s, c in zip(new, stored, counted) if v is None and s is not None and c)
+            self.updates.append((key, old[0], merged, stored, sectors, src_row))
+
+    def changed(self, same: Callable[[tuple], bool] | None = None) -> list[tuple]:
+        """(key, id, merged, stored, sectors, src_row) of the records that change something."""
+        out = []
+        for u in self.updates:
+            if u[2] == u[3] and (same is None or same(u)):
+                self.unchanged += 1
+            else:
+                out.append(u)
+        return out
+
+    def counts(self, updated: int) -> dict[str, int]:
+        return {"inserted": len(self.inserts), "updated": updated, "unchanged": self.unchanged, "kept": self.kept}
 
 
-def _save_plain(conn, table: str, records: list[Record], batch_id: int) -> dict[str, int]:
+def _save_plain(conn, table: str, records: list[Record], batch_id: int, policy: Policy) -> dict[str, int]:
     cols = _columns(records)
-    existing = _existing(conn, table, "natural_key", cols, [r[0] for r in records])
-    inserts, changed, unchanged = _split(records, existing, len(cols), batch_id, key_in_row=True)
-    _insert(conn, table, ["natural_key", *cols, *PROV], inserts)
-    _update(conn, table, cols + PROV, [(*rec[1].values(), batch_id, rec[3], rid) for rec, rid, _ in changed])
-    return {"inserted": len(inserts), "updated": len(changed), "unchanged": unchanged}
+    b = _Batch(records, _existing(conn, table, cols, [r[0] for r in records]), cols, batch_id, policy)
+    changed = b.changed()
+    _insert(conn, table, ["natural_key", *cols, *PROV], b.inserts)
+    _update(conn, table, cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row in changed])
+    return b.counts(len(changed))
 
 
-def _save_enterprises(conn, records: list[Record], batch_id: int, today: str) -> dict[str, int]:
+def _save_enterprises(conn, records: list[Record], batch_id: int, today: str, policy: Policy) -> dict[str, int]:
+    """Enterprises, and the sectors each belongs to: a ledger that names none keeps them."""
     cols = _columns(records)
-    n = len(cols)
     sectors_sql = (", (SELECT group_concat(sector, char(31)) FROM (SELECT sector FROM enterprise_sector "
                    "WHERE enterprise_id = t.id ORDER BY sector))")
-    existing = _existing(conn, "enterprise", "natural_key", cols, [r[0] for r in records], sectors_sql)
-    inserts, changed, unchanged = [], [], 0
-    for rec in records:
-        key, values, sectors, src_row = rec
-        old = existing.get(key)
-        if old is None:
-            inserts.append((key, *values.values(), batch_id, src_row))
-        elif tuple(values.values()) == old[1:n + 1] and "\x1f".join(sorted(sectors)) == (old[n + 1] or ""):
-            unchanged += 1
-        else:
-            changed.append((rec, old[0]))
+    existing = _existing(conn, "enterprise", cols, [r[0] for r in records], sectors_sql)
+    stored_sectors = {k: (v[len(cols) + 1] or "") for k, v in existing.items()}
+    b = _Batch(records, existing, cols, batch_id, policy)
+
+    def sectors_of(u) -> list[str]:
+        new = sorted(u[4])
+        return new if (new or policy.replace) else (stored_sectors[u[0]].split("\x1f") if stored_sectors[u[0]] else [])
+
+    changed = b.changed(same=lambda u: "\x1f".join(sectors_of(u)) == stored_sectors[u[0]])
     max_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM enterprise").fetchone()[0]
-    _insert(conn, "enterprise", ["natural_key", *cols, *PROV], inserts)
-    _update(conn, "enterprise", cols + PROV, [(*rec[1].values(), batch_id, rec[3], rid) for rec, rid in changed])
-    ent_sectors = [(rid, rec[2]) for rec, rid in changed]
-    if inserts:  # rows inserted just now are those above the old maximum id
+    _insert(conn, "enterprise", ["natural_key", *cols, *PROV], b.inserts)
+    _update(conn, "enterprise", cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row in changed])
+    ent_sectors = [(u[1], sectors_of(u)) for u in changed]
+    if b.inserts:  # rows inserted just now are those above the old maximum id
         conn.execute("UPDATE enterprise SET first_seen = ? WHERE id > ?", (today, max_id))
         by_key = {r[0]: r[2] for r in records}
         ent_sectors += [(rid, by_key[nk]) for rid, nk in
@@ -227,32 +274,33 @@ def _save_enterprises(conn, records: list[Record], batch_id: int, today: str) ->
         conn.executemany("DELETE FROM enterprise_sector WHERE enterprise_id=?", [(e,) for e, _ in ent_sectors])
         conn.executemany("INSERT OR IGNORE INTO enterprise_sector(enterprise_id, sector) VALUES (?,?)",
                          [(e, s) for e, ss in ent_sectors for s in ss])
-    return {"inserted": len(inserts), "updated": len(changed), "unchanged": unchanged}
+    return b.counts(len(changed))
 
 
-def _save_hazards(conn, records: list[Record], batch_id: int, today: str) -> dict[str, int]:
-    """Hazards are keyed by their number (hazard_no); one whose status changes gets a row of
-    history (the state before the first change is recorded then, dated when it was found)."""
+def _save_hazards(conn, records: list[Record], batch_id: int, today: str, policy: Policy) -> dict[str, int]:
+    """Hazards; one whose status changes gets a row of history (the state before the first
+    change is recorded then, dated when the hazard was found)."""
     cols = _columns(records)
-    existing = _existing(conn, "hazard", "hazard_no", cols, [r[0] for r in records])
-    inserts, changed, unchanged = _split(records, existing, len(cols), batch_id, key_in_row=False)
-    _insert(conn, "hazard", cols + PROV, inserts)
-    status_at = cols.index("status")
-    moved = [(rec, rid, stored[status_at]) for rec, rid, stored in changed if stored[status_at] != rec[1]["status"]]
+    b = _Batch(records, _existing(conn, "hazard", cols, [r[0] for r in records]), cols, batch_id, policy)
+    changed = b.changed()
+    _insert(conn, "hazard", ["natural_key", *cols, *PROV], b.inserts)
+    at = {c: i for i, c in enumerate(cols)}
+    st = at["status"]
+    moved = [u for u in changed if u[2][st] != u[3][st]]
     if moved:
-        for part in _chunks([rid for _, rid, _ in moved]):
+        for part in _chunks([u[1] for u in moved]):
             conn.execute(f"""
                 INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id)
                 SELECT h.id, h.status, h.rectified_on, h.closed_on, h.found_on, h.batch_id FROM hazard h
                 WHERE h.id IN ({_marks(len(part))})
                   AND NOT EXISTS (SELECT 1 FROM hazard_status s WHERE s.hazard_id = h.id)""", part)
-    _update(conn, "hazard", cols + PROV, [(*rec[1].values(), batch_id, rec[3], rid) for rec, rid, _ in changed])
+    _update(conn, "hazard", cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row in changed])
     if moved:
         conn.executemany("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id) "
                          "VALUES (?,?,?,?,?,?)",
-                         [(rid, rec[1]["status"], rec[1]["rectified_on"], rec[1]["closed_on"], today, batch_id)
-                          for rec, rid, _ in moved])
+                         [(u[1], u[2][st], u[2][at["rectified_on"]], u[2][at["closed_on"]], today, batch_id)
+                          for u in moved])
         conn.executemany("UPDATE hazard SET reopened_on = COALESCE(reopened_on, ?) WHERE id = ?",
-                         [(today, rid) for rec, rid, old in moved
-                          if old in CLOSED_STATUSES and rec[1]["status"] not in CLOSED_STATUSES])
-    return {"inserted": len(inserts), "updated": len(changed), "unchanged": unchanged}
+                         [(today, u[1]) for u in moved
+                          if u[3][st] in CLOSED_STATUSES and u[2][st] not in CLOSED_STATUSES])
+    return b.counts(len(changed))

@@ -2,8 +2,12 @@
 
 A database records its version in `meta`; opening it applies the missing steps in one
 transaction each, so a user's database from an older zjsafety upgrades in place.
-Never edit a released step: add a new one.
+Never edit a released step: add a new one. A step is an SQL script, or a function given a
+sqlite-utils Database, for changes SQLite's ALTER TABLE cannot make (`table.transform` copies
+the table into its new shape inside the step's transaction).
 """
+
+import sqlite_utils
 
 # Columns every imported record carries: the import batch (file, sha256, time) and the row.
 _PROV = "batch_id INTEGER REFERENCES import_batch(id), src_row INTEGER"
@@ -139,5 +143,38 @@ ALTER TABLE enterprise ADD COLUMN first_seen TEXT;
 UPDATE enterprise SET first_seen = (SELECT substr(b.imported_at, 1, 10) FROM import_batch b WHERE b.id = enterprise.batch_id);
 """
 
-MIGRATIONS: list[str] = [M1, M2, M3, M4]
+RECORD_TABLES = ["screening", "hazard", "major_hazard_register", "major_risk", "inspection", "penalty",
+                 "accident_stat", "above_scale_list", "inspector", "plan_task"]
+
+
+def m5(db: sqlite_utils.Database) -> None:
+    """A hazard is its number within its enterprise (two townships may both number theirs
+    2018-001): hazard_no is no longer unique, and a natural key names the hazard. Enterprises
+    gain the 入库 flag. Every record's county points at the division table. Provenance keeps a
+    ledger's file name, not the clerk's local path."""
+    hazard = db["hazard"]
+    db.execute("ALTER TABLE hazard ADD COLUMN natural_key TEXT")
+    db.execute("ALTER TABLE hazard ADD COLUMN number TEXT")
+    # until now an unnumbered hazard carried its hashed key (H-…) as its number
+    db.execute("""UPDATE hazard SET
+        number = CASE WHEN hazard_no LIKE 'H-%' THEN NULL ELSE hazard_no END,
+        natural_key = CASE WHEN hazard_no LIKE 'H-%' THEN hazard_no
+                      ELSE 'H:' || (SELECT e.natural_key FROM enterprise e WHERE e.id = hazard.enterprise_id)
+                           || ':' || hazard_no END""")
+    hazard.transform(drop={"hazard_no"}, not_null={"natural_key"},
+                     add_foreign_keys=[("county_code", "jurisdiction", "code")])
+    db.execute("ALTER TABLE hazard RENAME COLUMN number TO hazard_no")
+    db.execute("CREATE UNIQUE INDEX ux_hazard_key ON hazard(natural_key)")
+    db.execute("CREATE INDEX ix_hazard_no ON hazard(hazard_no)")
+    db.execute("""UPDATE major_hazard_register SET natural_key = 'R:' ||
+        COALESCE((SELECT e.natural_key FROM enterprise e WHERE e.id = major_hazard_register.enterprise_id), '')
+        || ':' || hazard_no""")
+    for table in RECORD_TABLES:
+        if table != "hazard" and "county_code" in db[table].columns_dict:
+            db[table].transform(add_foreign_keys=[("county_code", "jurisdiction", "code")])
+    db["enterprise"].add_column("entered", int)
+    db.execute("UPDATE import_batch SET path = file_name")
+
+
+MIGRATIONS: list = [M1, M2, M3, M4, m5]
 LATEST = len(MIGRATIONS)
