@@ -312,12 +312,13 @@ def test_cli_table_and_xlsx(county_cli, tmp_path):
     r = county_cli("audit", "--scope", "330106", "--as-of", "2018-12-31", "--xlsx", out)
     assert "排查企业覆盖率" in r.stdout and "未达标" in r.stdout
     wb = load_workbook(out)
-    sheet = "事故总量大的4个行业领域排查企业覆盖率"
-    assert wb.sheetnames[0] == "核查汇总" and sheet in wb.sheetnames
-    assert all(not any("a" <= ch <= "z" for ch in name) for name in wb.sheetnames)  # tabs in Chinese
-    rows = list(wb[sheet].iter_rows(min_row=2, values_only=True))
-    # the same columns as `audit explain`: code, name, file, row
-    assert any(row[3] == U["E4"] and row[4] == N["E4"] and row[5] == "企业.csv" for row in rows)
+    assert wb.sheetnames == ["核查汇总", "缺项清单"]  # tabs in Chinese
+    rows = list(wb["缺项清单"].iter_rows(min_row=2, values_only=True))
+    # the same rows as `audit explain`: code, name, file, row
+    r, data = county_cli.json("audit", "explain", "screening-coverage", "--scope", "330106", "--as-of", "2018-12-31")
+    listed = [(row[5], row[6], row[7], row[9]) for row in rows if row[1] == "事故总量大的4个行业领域排查企业覆盖率"]
+    assert listed == [(i["item"], i["label"], i["file"], i["row"]) for i in data["items"]]
+    assert (U["E4"], N["E4"], "企业.csv", 5) in listed
 
 
 def test_cli_explain(county_cli):

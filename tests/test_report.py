@@ -62,11 +62,12 @@ def test_docx_md_html_carry_the_same_figures(county_cli, tmp_path):
         assert "安全生产综合治理三年行动进展情况报告" in text and want in text, ext
         assert "部署实施" in text  # the plan's phase at 2018-12-31
     # the detail table of the Word report lists every audit result with its figures
-    detail = next(t for t in Document(tmp_path / "报告.docx").tables if t.rows[0].cells[0].text == "规则")
+    detail = next(t for t in Document(tmp_path / "报告.docx").tables if t.rows[0].cells[0].text == "条款"
+                  and len(t.columns) == 10)
     body = [[c.text for c in row.cells] for row in detail.rows[1:]]
     assert len(body) == len(results)
     for row, res in zip(body, results):
-        assert row[0] == res["rule"]
+        assert row[0] == res["clause"] and row[1] == res["title"]
         assert row[7] == ("—" if res["ratio"] is None else f"{res['ratio']:.1%}")
 
 

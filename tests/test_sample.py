@@ -308,7 +308,7 @@ def test_cli_documents_are_masked(cli_county, tmp_path):
 def test_masking():
     from zjsafety.core.masking import mask
     assert mask("联系 13805711234") == "联系 138****1234"
-    assert mask("330106198001011234") == "330106********1234"
+    assert mask("330106198001011235") == "330106********1235"
     assert mask("0571-87651234") == "0571-****1234"
     assert mask("91330100580274795B") == "91330100580274795B"  # a USCC is public, not personal
 

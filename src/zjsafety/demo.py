@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from zjsafety import reports
+from zjsafety.core.masking import id_check_char
 from zjsafety.core.normalize import org_code_check_char, uscc_check_char
 from zjsafety.importers.errorbook import write_error_books
 from zjsafety.importers.pipeline import import_files
@@ -41,6 +42,10 @@ WORDS = ["恒达", "瑞丰", "新安", "永兴", "宏远", "金桥", "华盛", "
 TRADES = {"工矿商贸": ["机械制造", "纺织", "五金", "商贸", "食品"], "建设施工": ["建设工程", "建筑"],
           "道路交通": ["运输", "物流"], "渔业船舶": ["水产"], "危险化学品": ["化工", "石化"],
           "消防": ["酒店", "商场"], "特种设备": ["电梯工程"], "城市运行": ["燃气"]}
+
+
+def _id_number(first17: str) -> str:
+    return first17 + id_check_char(first17)
 
 
 def make_uscc(rng: random.Random, region: str = COUNTY) -> str:
@@ -245,7 +250,7 @@ def write_demo_ledgers(folder: Path, seed: int = 2018) -> dict[str, Path]:
         # most officers are general enforcement staff; a few hold sector certificates
         certified = "、".join(rng.sample(["工矿商贸", "危险化学品", "建设施工", "消防"], 2)) if i <= 4 else None
         rows.append([p, f"ZJ3301{i:05d}", "西湖区应急管理局", rng.choice(TOWNS), certified, f"1390571{i:04d}",
-                     f"33010619800101{i:03d}{i % 10}", conflicts])
+                     _id_number(f"33010619800101{i:03d}"), conflicts])
     files["inspector"] = d / "执法人员名录.xlsx"
     _xlsx(files["inspector"], "执法人员名录",
           ["姓名", "执法证号", "所属单位", "居住乡镇", "执法领域", "联系电话", "身份证号", "回避企业"], rows)

@@ -47,13 +47,12 @@ def register(app: typer.Typer) -> None:
         """核查指标（--scope 为市或省时同时列出各县）。退出码：0 全部达标，1 有未达标。"""
         if ctx.invoked_subcommand:
             return
-        from zjsafety.core.paths import check_output
         from zjsafety.rules.audit import explain_all, run as run_audit
         run = Run(db, as_json, debug)
         plan = run.plan(plan)
-        if xlsx:
-            check_output(xlsx, reads=[run.db_path])
         with run.open_db() as conn:
+            if xlsx:
+                run.check_output(xlsx, conn, what="核查工作簿")
             report = run_audit(conn, run.scope(scope), run.as_of(as_of), year=year, plan=plan,
                                rules=[rule_id(r, plan) for r in rule] if rule else None)
             path = None

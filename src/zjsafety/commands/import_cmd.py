@@ -37,7 +37,8 @@ zjsafety template enterprise -o 企业基本信息台账.xlsx
         run = Run(db, as_json, debug)
         key = kind_choice(kind)
         with run.open_db() as conn:
-            path = write_template(key, output, conn=conn, county=county, reads=[run.db_path])
+            run.check_output(output, conn, what="模板文件")
+            path = write_template(key, output, conn=conn, county=county)
         if run.json:
             print_json({"kind": key, "path": str(path)})
         else:

@@ -89,6 +89,20 @@ class Run:
         folder = self.settings.get("output")
         return Path(folder) / name if folder else Path(name)
 
+    def check_output(self, path: Path, conn=None, *, what: str = "输出文件") -> Path:
+        """An output that is neither the database nor a ledger this database was built from."""
+        from zjsafety.core.errors import UsageError
+        from zjsafety.core.paths import check_output
+        check_output(path, reads=[("数据库", self.db_path)], what=what)
+        path = Path(path)
+        if conn is not None and path.is_file():
+            from zjsafety.importers.reader import sha256_of
+            from zjsafety.store.records import imported_file
+            name = imported_file(conn, sha256_of(path))
+            if name:
+                raise UsageError(f"{what}“{path}”是已导入的台账（{name}），不能写到它上面。请换一个文件名。")
+        return path
+
     @contextmanager
     def open_db(self, *, create: bool = True) -> Iterator:
         """The database, created or upgraded, closed afterwards whatever happens."""

@@ -23,18 +23,18 @@ zjsafety report --scope 西湖区 -o -            （Markdown 输出到屏幕）
         since: Annotated[Optional[str], typer.Option("--since", metavar="日期", help="同时报告自该日期以来的进展。")] = None,
         plan: PlanOpt = None,
         public: Annotated[bool, typer.Option("--public", help="对外公开版：电话、身份证号脱敏。")] = False,
+        office: Annotated[Optional[str], typer.Option("--office", metavar="发文机关", help="Word 报告末尾署名的发文机关（默认“××安全生产委员会办公室”）。")] = None,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
         """生成上报的进展报告（每个数字都来自核查结果，可追溯到台账）。"""
         from zjsafety import reports
-        from zjsafety.core.paths import check_output
         run = Run(db, as_json, debug)
         to_stdout = str(output) == "-"
-        if not to_stdout:
-            check_output(output, reads=[run.db_path])
         with run.open_db() as conn:
+            if not to_stdout:
+                run.check_output(output, conn, what="报告文件")
             data = reports.build(conn, run.scope(scope), run.as_of(as_of), since=parse_day(since, "--since"),
-                                 plan=run.plan(plan))
+                                 plan=run.plan(plan), office=office)
         if to_stdout:
             from zjsafety.reports.text import markdown
             import sys

@@ -25,3 +25,8 @@ def beijing(value: str | datetime | None, *, seconds: bool = False) -> str:
 
 def beijing_now() -> str:
     return beijing(datetime.now(timezone.utc))
+
+
+def beijing_today():
+    """Today's date in Beijing (a document's 成文日期)."""
+    return datetime.now(timezone.utc).astimezone(BEIJING).date()

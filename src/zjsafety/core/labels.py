@@ -34,6 +34,14 @@ def kind(key: str | None) -> str:
     return spec["label"] if spec else key
 
 
+def field(kind: str, name: str) -> str:
+    """A ledger field's Chinese name (its first spelling in data/columns.toml); a stored column
+    named after a field (county_code) reads as the field."""
+    fields = refdata.kinds().get(kind, {}).get("fields", {})
+    spellings = fields.get(name) or fields.get(name.removesuffix("_code"))
+    return spellings[0] if spellings else name
+
+
 def finding(slug: str) -> str:
     return FINDING_TYPES.get(slug, slug)
 

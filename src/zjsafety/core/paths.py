@@ -25,9 +25,10 @@ def same_file(a: Path, b: Path) -> bool:
         return Path(os.path.abspath(a)) == Path(os.path.abspath(b))
 
 
-def check_output(path: Path, *, reads: Iterable[Path] = (), what: str = "输出文件") -> Path:
+def check_output(path: Path, *, reads: Iterable[Path | tuple[str, Path]] = (), what: str = "输出文件") -> Path:
     """An output path the clerk can use: not a folder, in a folder that exists, and not one
-    of the files the command reads (the database, a ledger): those are never written."""
+    of the files the command reads (the database, a ledger): those are never written. `reads`
+    holds paths, or (what it is, path) pairs for the message."""
     path = Path(path)
     if str(path) == "-":
         raise UsageError(f"{what}不能是“-”（标准输出）：请给出文件名。")
@@ -35,9 +36,10 @@ def check_output(path: Path, *, reads: Iterable[Path] = (), what: str = "输出�
         raise UsageError(f"“{path}”是文件夹，请给出文件名，如 {path / '报告.xlsx'}。")
     if not path.parent.exists():
         raise UsageError(f"{what}所在的文件夹“{path.parent}”不存在，请先建好文件夹或换一个路径。")
-    for src in reads:
+    for item in reads:
+        label, src = item if isinstance(item, tuple) else ("文件", item)
         if src and Path(src).exists() and same_file(path, Path(src)):
-            raise UsageError(f"{what}“{path}”就是本命令读取的文件“{src}”，不能覆盖它。请换一个文件名。")
+            raise UsageError(f"{what}“{path}”就是本命令读取的{label}“{src}”，不能写到它上面。请换一个文件名。")
     return path
 
 

@@ -15,7 +15,7 @@ from zjsafety.core.errors import UsageError
 from zjsafety.core.paths import check_output
 from zjsafety.core.normalize import CellError
 from zjsafety.core.labels import LEVEL
-from zjsafety.core.workbook import save
+from zjsafety.core.workbook import print_setup, save
 from zjsafety.importers.fields import HAZARD_STATUSES, parser_name
 from zjsafety.importers.models import MODELS
 
@@ -59,14 +59,14 @@ def columns(kind: str) -> list[tuple[str, str, bool, str | None]]:
     return out
 
 
-def write_template(kind: str, output: Path, *, conn=None, county: str | None = None, reads=()) -> Path:
+def write_template(kind: str, output: Path, *, conn=None, county: str | None = None) -> Path:
     kinds = refdata.kinds()
     if kind not in kinds:
         avail = "、".join(f"{k}（{v['label']}）" for k, v in kinds.items())
         raise UsageError(f"未知的台账类型“{kind}”，可用：{avail}")
     if output.suffix.lower() != ".xlsx":
         raise UsageError("模板只能保存为 .xlsx 文件。")
-    check_output(output, reads=reads)
+    check_output(output)
     towns: list[str] = []
     if county:
         try:
@@ -133,6 +133,7 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
                 ws.cell(row=r, column=c).number_format = "@"
     ws.freeze_panes = "A2"
     ws.row_dimensions[1].height = 30
+    print_setup(ws, landscape=True, title_rows="1:1")
     ins = wb.create_sheet("填写说明")
     ins.append([f"{kinds[kind]['label']}（zjsafety 标准模板）"])
     ins["A1"].font = Font(bold=True, size=14)
@@ -147,4 +148,5 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
                     "、".join(spec["fields"][fname][1:])])
     for col, w in zip("ABCD", (22, 6, 36, 60)):
         ins.column_dimensions[col].width = w
+    print_setup(ins, landscape=False, title_rows="4:4")
     return save(wb, output)

@@ -12,7 +12,7 @@ from openpyxl.styles import Font, PatternFill
 
 HEAD = ["条款", "指标", "范围", "行业领域", "层级/口径", "年度", "分子", "分母", "比例", "目标", "状态", "说明", "缺项数",
         "规则编号（供脚本使用）"]
-ITEM_HEAD = ["县（市、区）", "行业领域", "层级", "编号/代码", "名称/描述", "来源文件", "工作表", "行"]
+ITEM_HEAD = ["条款", "指标", "县（市、区）", "行业领域", "层级", "编号/代码", "名称/描述", "来源文件", "工作表", "行"]
 EXCEL_ROWS = 1_048_576
 
 
@@ -29,17 +29,24 @@ def write_audit_xlsx(report, items: dict[str, list[dict]], path: Path) -> Path:
                         r.year, r.numerator, r.denominator, r.ratio, r.target, r.status_label(), r.note,
                         len(r.missing), r.rule], formats={9: "0.0%", 10: "0.0%"})
         ws.ws.cell(row=row, column=11).fill = PatternFill("solid", fgColor=STATUS_FILL.get(r.status, "FFFFFF"))
-    titles = {r.rule: r.title for r in report.results}
-    for rule, rows in items.items():
-        if not rows:
-            continue
-        part = 0
-        for start in range(0, len(rows), EXCEL_ROWS - 1):
-            part += 1
-            name = titles.get(rule, rule) + (f"（{part}）" if part > 1 else "")
-            sh = add_sheet(wb, name, head=ITEM_HEAD, widths=[18, 12, 8, 24, 40, 30, 16, 6])
-            for it in rows[start:start + EXCEL_ROWS - 1]:
-                sh.write([divisions.full_name(it.get("county") or ""), it.get("sector") or "",
-                          labels.level(it.get("level")), it.get("item"), it.get("label"), it.get("file"),
-                          it.get("sheet"), it.get("row")])
+    ws.ws.column_dimensions["N"].hidden = True  # English rule keys, for scripts only
+    write_items(wb, report.results, items)
     return save(wb, path)
+
+
+def write_items(wb, results, items: dict[str, list[dict]], *, clean=lambda v: v) -> None:
+    """缺项清单: every item that misses a figure, rule by rule in one filterable list (continued
+    on a second sheet past Excel's last row), as `audit explain` lists them."""
+    titles = {r.rule: (r.clause, r.title) for r in results}
+    rows = [(rule, it) for rule, its in items.items() for it in its]
+    if not rows:
+        return
+    for part, start in enumerate(range(0, len(rows), EXCEL_ROWS - 1), start=1):
+        sh = add_sheet(wb, "缺项清单" + (f"（{part}）" if part > 1 else ""), head=ITEM_HEAD,
+                       widths=[9, 28, 16, 11, 7, 22, 36, 26, 14, 6])
+        for rule, it in rows[start:start + EXCEL_ROWS - 1]:
+            clause, title = titles.get(rule, ("", rule))
+            sh.write([clause, title, divisions.full_name(it.get("county") or ""), it.get("sector") or "",
+                      labels.level(it.get("level")), clean(it.get("item")), clean(it.get("label")),
+                      clean(it.get("file")), clean(it.get("sheet")), it.get("row")])
+        sh.ws.auto_filter.ref = f"A1:J{sh.row}"

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from zjsafety.core import divisions, labels, refdata
+from zjsafety.core.clock import beijing_today
 from zjsafety.core.errors import UsageError
 from zjsafety.rules import Result
 from zjsafety.rules.audit import AuditReport, explain_all, run
@@ -34,6 +35,8 @@ class ReportData:
     before: AuditReport | None = None
     changes: dict[str, dict] = field(default_factory=dict)
     items: dict[str, list[dict]] = field(default_factory=dict)  # rule -> items that miss (explain rows)
+    office: str = ""  # 发文机关: who signs the report
+    written_on: date = field(default_factory=lambda: beijing_today())
 
     @property
     def scope_name(self) -> str:
@@ -105,7 +108,8 @@ def phase_at(day: date, plan_name: str) -> dict | None:
     return None
 
 
-def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str | None = None) -> ReportData:
+def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str | None = None,
+          office: str | None = None) -> ReportData:
     """Everything a report shows. Figures: the audit at as_of (and at since, for progress), and
     the trend chart's rule audited for each year from the plan's first year."""
     if since and since >= as_of:
@@ -114,7 +118,8 @@ def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str
     audit = run(conn, sc, as_of, plan=plan)
     pack = load_pack(plan)
     data = ReportData(audit.scope, as_of, audit, phase_at(as_of, pack["milestones"]), report_sql.sources(conn), [],
-                      pack=pack, items=explain_all(conn, audit, plan=plan))
+                      pack=pack, items=explain_all(conn, audit, plan=plan),
+                      office=office or f"{sc.name}安全生产委员会办公室")
     trend_rule = data.chart_rule("trend")
     last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
     for y in range(pack["first_year"], last_year + 1) if trend_rule else ():

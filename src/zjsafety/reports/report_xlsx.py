@@ -12,6 +12,7 @@ from zjsafety.core import divisions, labels
 from zjsafety.core.clock import beijing, beijing_now
 from zjsafety.core.masking import mask
 from zjsafety.core.workbook import STATUS_FILL, add_sheet, new_workbook, save
+from zjsafety.reports.audit_xlsx import write_items
 from zjsafety.reports.data import ReportData, result_label
 
 
@@ -40,16 +41,9 @@ def write_xlsx(data: ReportData, path: Path, *, public: bool = False) -> None:
                         r.target, r.status_label(), r.numerator, r.denominator, clean(r.note), len(r.missing), r.rule],
                        formats={7: "0.0%", 8: "0.0%"})
         ws.ws.cell(row=row, column=9).fill = PatternFill("solid", fgColor=STATUS_FILL.get(r.status, "FFFFFF"))
+    ws.ws.column_dimensions["N"].hidden = True  # English rule keys, for scripts only
 
-    titles = {r.rule: r.title for r in a.results}
-    for rule, items in data.items.items():
-        if not items:
-            continue
-        sh = add_sheet(wb, titles.get(rule, rule), head=["县（市、区）", "行业领域", "层级", "编号/代码", "名称/描述",
-                                                         "来源文件", "行"], widths=[18, 12, 8, 24, 40, 30, 6])
-        for it in items:
-            sh.write([divisions.full_name(it.get("county") or ""), it.get("sector") or "", labels.level(it.get("level")),
-                      clean(it.get("item")), clean(it.get("label")), clean(it.get("file")), it.get("row")])
+    write_items(wb, a.results, data.items, clean=clean)
 
     trend = data.trend_rows()
     if trend:

@@ -1,18 +1,22 @@
-"""The narrative report as blocks (headings, paragraphs, tables, charts), rendered to Word,
-Markdown and self-contained HTML, so the three formats say the same thing."""
+"""The narrative report as blocks (headings, paragraphs, tables, charts) made part by part, and
+rendered to Markdown and self-contained HTML (and, by reports.docx, to Word), so the formats
+say the same thing. Everything taken from ledgers is escaped for the format it goes into."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Callable
 
 from zjsafety.core import divisions, labels
+from zjsafety.core.clock import beijing
 from zjsafety.core.masking import mask
 from zjsafety.core.paths import write_text
 from zjsafety.reports.data import ReportData, fmt_num, fmt_ratio, result_label as _label
 
 STATUS_CLASSES = {*labels.STATUS.values(), labels.ON_SCHEDULE}
 NUMERALS = "一二三四五六七八九十"
+Block = tuple  # ("h1"|"h2"|"p", text) / ("table", head, rows) / ("chart", kind, rows, target_year) / ("appendix",)
 
 
 def _figure(r) -> str:
@@ -23,19 +27,21 @@ def _figure(r) -> str:
     return f"{fmt_ratio(r.ratio)}（{frac}{tgt}，{r.status_label()}）"
 
 
-def blocks(data: ReportData) -> list[tuple]:
-    a = data.audit
-    out: list[tuple] = [("h1", data.title)]
-    phase = data.phase
-    phase_text = (f"三年行动处于“{phase['name']}”阶段（六{phase['clause'][1:]}，{phase['start']}至{phase['end']}）"
+def _intro(data: ReportData) -> list[Block]:
+    a, phase = data.audit, data.phase
+    phase_text = (f"三年行动处于“{phase['name']}”阶段（{phase['clause']}，{phase['start']}至{phase['end']}）"
                   if phase else "不在三年行动的实施期内")
-    out.append(("p", f"截至{data.as_of}，{phase_text}。本报告依据《{a.plan_title}》，对{data.scope_name}"
-                     f"（{data.scope}）的台账数据逐条核查；报告中的每个数字都是 zjsafety 核查规则的结果，"
-                     f"可用“zjsafety audit explain 规则编号”追溯到台账的文件和行。"))
-    fails = [r for r in data.county_rows() if r.status == "fail"]
     counts = {s: sum(1 for r in a.results if r.status == s) for s in labels.STATUS}
-    out.append(("p", f"共核查指标 {len(a.results)} 项：达标 {counts['pass']} 项，未达标 {counts['fail']} 项，"
-                     f"预警 {counts['amber']} 项，无数据 {counts['n/a']} 项。"))
+    tally = "，".join(f"{labels.status(s)} {n} 项" for s, n in counts.items() if n or s != "partial")
+    return [("h1", data.title),
+            ("p", f"截至{data.as_of}，{phase_text}。本报告依据《{a.plan_title}》，对{data.scope_name}"
+                  f"（{data.scope}）的台账数据逐条核查；报告中的每个数字都是核查规则的结果，"
+                  f"可用“zjsafety audit explain 规则”追溯到台账的文件和行。"),
+            ("p", f"共核查指标 {len(a.results)} 项：{tally}。")]
+
+
+def _sections(data: ReportData) -> list[Block]:
+    a, out = data.audit, []
     for i, sec in enumerate(data.sections):
         out.append(("h2", f"{NUMERALS[i]}、{sec['name']}（{sec['clause']}）"))
         for rule in sec["rules"]:
@@ -52,111 +58,140 @@ def blocks(data: ReportData) -> list[tuple]:
                               f"{fmt_num(r.numerator)}/{fmt_num(r.denominator)}", fmt_ratio(r.target),
                               r.status_label()] for r in per_county]))
         if sec.get("chart") == "trend" and data.trend_rows():
-            out.append(("chart", "trend", data.trend_rows()))
+            out.append(("chart", "trend", data.trend_rows(), data.target_year))
         if sec.get("chart") == "coverage" and len(data.coverage_by_county()) > 1:
-            out.append(("chart", "coverage", data.coverage_by_county()))
-    out.append(("h2", "未达标的县（市、区）和指标"))
-    if fails:
-        out.append(("table", ["县（市、区）", "指标", "行业/口径", "比例", "目标"],
-                    [[divisions.full_name(r.scope), r.title, _label(r), fmt_ratio(r.ratio), fmt_ratio(r.target)]
-                     for r in fails]))
-    else:
-        out.append(("p", "无。"))
-    out.append(("h2", "逾期未完成的节点任务"))
-    overdue = data.overdue_milestones()
-    if overdue:
-        out.append(("table", ["县（市、区）", "编号", "任务"],
-                    [[divisions.full_name(c), code, title] for c, code, title in overdue]))
-    else:
-        out.append(("p", "无。"))
-    if data.since:
-        out.append(("h2", f"自{data.since}以来的进展"))
-        before = {(r.rule, r.scope, r.sector, r.level): r for r in data.before.results}
-        rows = []
-        for county, ch in sorted(data.changes.items()):
-            rows.append([divisions.full_name(county), str(ch["hazards_found"]), str(ch["hazards_closed"]),
-                         str(ch["enterprises_added"]), str(ch["enterprises_gone"])])
-        out.append(("table", ["县（市、区）", "新发现隐患", "整改销号隐患", "新增企业", "关闭企业"], rows or [["—"] * 5]))
-        moved = []
-        for r in a.results:
-            b = before.get((r.rule, r.scope, r.sector, r.level))
-            if b and r.ratio is not None and b.ratio is not None and abs(r.ratio - b.ratio) > 1e-9 \
-                    and r.rule in data.pack["report"]["progress_rules"]:
-                moved.append([divisions.full_name(r.scope), r.title, _label(r), fmt_ratio(b.ratio), fmt_ratio(r.ratio)])
-        if moved:
-            out.append(("table", ["县（市、区）", "指标", "行业/口径", f"{data.since}", f"{data.as_of}"], moved))
-    out.append(("h2", "附表一：指标明细"))
-    out.append(("table", ["规则", "条款", "县（市、区）", "行业/口径", "年度", "分子", "分母", "比例", "目标", "状态"],
-                [[r.rule, r.clause, divisions.full_name(r.scope), _label(r), str(r.year or ""), fmt_num(r.numerator),
-                  fmt_num(r.denominator), fmt_ratio(r.ratio), fmt_ratio(r.target), r.status_label()]
-                 for r in a.results]))
-    out.append(("h2", "附表二：数据来源"))
-    out.append(("table", ["台账文件", "类型", "工作表", "导入时间", "SHA-256"],
-                [[s["file_name"], s["kind"], s["sheet"] or "", s["imported_at"], s["sha256"][:16] + "…"]
-                 for s in data.sources]))
+            out.append(("chart", "coverage", data.coverage_by_county(), None))
     return out
+
+
+def _below_target(data: ReportData) -> list[Block]:
+    fails = [r for r in data.county_rows() if r.status == "fail"]
+    out: list[Block] = [("h2", "未达标的县（市、区）和指标")]
+    if not fails:
+        return out + [("p", "无。")]
+    return out + [("table", ["县（市、区）", "指标", "行业/口径", "比例", "目标"],
+                   [[divisions.full_name(r.scope), r.title, _label(r), fmt_ratio(r.ratio), fmt_ratio(r.target)]
+                    for r in fails])]
+
+
+def _overdue(data: ReportData) -> list[Block]:
+    overdue = data.overdue_milestones()
+    out: list[Block] = [("h2", "逾期未完成的节点任务")]
+    if not overdue:
+        return out + [("p", "无。")]
+    return out + [("table", ["县（市、区）", "编号", "任务"], [[divisions.full_name(c), code, t] for c, code, t in overdue])]
+
+
+def _progress(data: ReportData) -> list[Block]:
+    if not data.since:
+        return []
+    out: list[Block] = [("h2", f"自{data.since}以来的进展")]
+    rows = [[divisions.full_name(county), str(ch["hazards_found"]), str(ch["hazards_closed"]),
+             str(ch["enterprises_added"]), str(ch["enterprises_gone"])] for county, ch in sorted(data.changes.items())]
+    out.append(("table", ["县（市、区）", "新发现隐患", "整改销号隐患", "新增企业", "关闭企业"], rows or [["—"] * 5]))
+    before = {(r.rule, r.scope, r.sector, r.level): r for r in data.before.results}
+    moved = []
+    for r in data.audit.results:
+        b = before.get((r.rule, r.scope, r.sector, r.level))
+        if b and r.ratio is not None and b.ratio is not None and abs(r.ratio - b.ratio) > 1e-9 \
+                and r.rule in data.pack["report"]["progress_rules"]:
+            moved.append([divisions.full_name(r.scope), r.title, _label(r), fmt_ratio(b.ratio), fmt_ratio(r.ratio)])
+    if moved:
+        out.append(("table", ["县（市、区）", "指标", "行业/口径", f"{data.since}", f"{data.as_of}"], moved))
+    return out
+
+
+def _appendix(data: ReportData) -> list[Block]:
+    return [("appendix",),
+            ("h2", "附表一：指标明细"),
+            ("table", ["条款", "指标", "县（市、区）", "行业/口径", "年度", "分子", "分母", "比例", "目标", "状态"],
+             [[r.clause, r.title, divisions.full_name(r.scope), _label(r), str(r.year or ""), fmt_num(r.numerator),
+               fmt_num(r.denominator), fmt_ratio(r.ratio), fmt_ratio(r.target), r.status_label()]
+              for r in data.audit.results]),
+            ("h2", "附表二：数据来源"),
+            ("table", ["台账文件", "类型", "工作表", "导入时间（北京时间）", "SHA-256"],
+             [[s["file_name"], labels.kind(s["kind"]), s["sheet"] or "", beijing(s["imported_at"]), s["sha256"][:16] + "…"]
+              for s in data.sources])]
+
+
+PARTS: list[Callable[[ReportData], list[Block]]] = [_intro, _sections, _below_target, _overdue, _progress, _appendix]
+
+
+def blocks(data: ReportData) -> list[Block]:
+    return [b for part in PARTS for b in part(data)]
+
+
+def chart_rows(b: Block) -> tuple[list[str], list[list[str]]]:
+    """A chart's figures as a table (what Markdown and Word show in its place)."""
+    if b[1] == "trend":
+        target = b[3] or ""
+        return (["年度", "事故起数", f"事故起数（{target}年目标路径）", "死亡人数", f"死亡人数（{target}年目标路径）"],
+                [[str(v["year"]), fmt_num(v.get("accidents")), fmt_num(v.get("accidents_path")),
+                  fmt_num(v.get("deaths")), fmt_num(v.get("deaths_path"))] for v in b[2]])
+    return (["县（市、区）", "已覆盖", "应覆盖", "覆盖率"],
+            [[divisions.full_name(c), str(n), str(d), fmt_ratio(n / d if d else None)] for c, n, d in b[2]])
 
 
 # ---------------------------------------------------------------- Markdown
 
-def write_md(data: ReportData, path: Path, *, public: bool = False) -> None:
-    write_text(path, markdown(data, public=public))
+def _md(text: object) -> str:
+    """Text from ledgers inside Markdown: no raw HTML, no table breaks."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(data: ReportData, *, public: bool = False) -> str:
     clean = mask if public else (lambda x: x)
     lines: list[str] = []
+
+    def table(head, rows):
+        lines.append("| " + " | ".join(_md(h) for h in head) + " |")
+        lines.append("|" + "---|" * len(head))
+        lines.extend("| " + " | ".join(_md(clean(str(c))) for c in row) + " |" for row in rows)
+        lines.append("")
     for b in blocks(data):
         if b[0] == "h1":
-            lines += [f"# {b[1]}", ""]
+            lines += [f"# {_md(b[1])}", ""]
         elif b[0] == "h2":
-            lines += [f"## {b[1]}", ""]
+            lines += [f"## {_md(b[1])}", ""]
         elif b[0] == "p":
-            lines += [clean(b[1]), ""]
+            lines += [_md(clean(b[1])), ""]
         elif b[0] == "table":
-            lines.append("| " + " | ".join(b[1]) + " |")
-            lines.append("|" + "---|" * len(b[1]))
-            lines += ["| " + " | ".join(clean(str(c)).replace("|", "\\|") for c in row) + " |" for row in b[2]]
-            lines.append("")
+            table(b[1], b[2])
         elif b[0] == "chart":
-            lines += _chart_as_table_md(b)
+            table(*chart_rows(b))
     return "\n".join(lines)
 
 
-def _chart_rows(b) -> tuple[list[str], list[list[str]]]:
-    if b[1] == "trend":
-        return (["年度", "事故起数", "事故起数路径值", "死亡人数", "死亡人数路径值"],
-                [[str(v["year"]), fmt_num(v.get("accidents")), fmt_num(v.get("accidents_path")),
-                  fmt_num(v.get("deaths")), fmt_num(v.get("deaths_path"))] for v in b[2]])
-    return (["县（市、区）", "已排查", "企业数", "覆盖率"],
-            [[divisions.full_name(c), str(n), str(d), fmt_ratio(n / d if d else None)] for c, n, d in b[2]])
-
-
-def _chart_as_table_md(b) -> list[str]:
-    head, rows = _chart_rows(b)
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out + [""]
+def write_md(data: ReportData, path: Path, *, public: bool = False) -> None:
+    write_text(path, markdown(data, public=public))
 
 
 # ---------------------------------------------------------------- HTML (self-contained, inline SVG)
 
-CSS = """body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;max-width:1100px;margin:2em auto;
-color:#222;line-height:1.6}table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:14px}th,td{border:1px solid #bbb;
-padding:3px 8px}th{background:#eef3f8}td.达标{background:#c6efce}td.未达标{background:#ffc7ce}td.预警{background:#ffeb9c}
-td.无数据{background:#ededed}td.进度正常{background:#e2f0d9}h1{font-size:24px}h2{font-size:19px;margin-top:1.6em;border-bottom:1px solid #ddd}"""
+CSS = """body{font-family:"FangSong","仿宋","Microsoft YaHei","Noto Sans CJK SC",sans-serif;max-width:1100px;
+margin:2em auto;color:#222;line-height:1.7}table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:14px}
+th,td{border:1px solid #bbb;padding:3px 8px}th{background:#eef3f8}td.达标{background:#c6efce}td.未达标{background:#ffc7ce}
+td.预警{background:#ffeb9c}td.无数据{background:#ededed}td.数据不全{background:#fce4d6}td.进度正常{background:#e2f0d9}
+h1{font-size:24px;text-align:center}h2{font-size:19px;margin-top:1.6em;border-bottom:1px solid #ddd}svg{max-width:100%}
+@media print{@page{size:A4;margin:25mm 20mm}body{max-width:none;margin:0;font-size:12pt}
+h2{page-break-after:avoid}table,svg{page-break-inside:avoid}thead{display:table-header-group}
+th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}}"""
 
 
 def write_html(data: ReportData, path: Path, *, public: bool = False) -> None:
+    write_text(path, page(data, public=public))
+
+
+def page(data: ReportData, *, public: bool = False) -> str:
     clean = mask if public else (lambda x: x)
-    e = lambda s: html.escape(str(clean(s)))  # noqa: E731
+
+    def e(s) -> str:
+        return html.escape(str(clean(s)))
     parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e(data.title)}</title>"
              f"<style>{CSS}</style></head><body>"]
     for b in blocks(data):
-        if b[0] == "h1":
-            parts.append(f"<h1>{e(b[1])}</h1>")
-        elif b[0] == "h2":
-            parts.append(f"<h2>{e(b[1])}</h2>")
+        if b[0] in ("h1", "h2"):
+            parts.append(f"<{b[0]}>{e(b[1])}</{b[0]}>")
         elif b[0] == "p":
             parts.append(f"<p>{e(b[1])}</p>")
         elif b[0] == "table":
@@ -166,41 +201,82 @@ def write_html(data: ReportData, path: Path, *, public: bool = False) -> None:
                                               else f"<td>{e(c)}</td>" for c in row) + "</tr>")
             parts.append("</tbody></table>")
         elif b[0] == "chart":
-            parts.append(_svg(b))
+            parts.append(trend_svg(b[2], b[3]) if b[1] == "trend" else coverage_svg(b[2]))
     parts.append("</body></html>")
-    write_text(path, "".join(parts))
+    return "".join(parts)
 
 
-def _svg(b) -> str:
-    head, rows = _chart_rows(b)
-    w, h, pad = 720, 300, 50
-    if b[1] == "trend":
-        series = [(1, "#c0392b", "事故起数"), (2, "#c0392b", "路径"), (3, "#2c3e50", "死亡人数"), (4, "#2c3e50", "路径")]
-        vals = [float(r[i]) for r in rows for i, *_ in series if r[i] != "—"]
-        top = max(vals + [1]) * 1.1
-        n = max(len(rows) - 1, 1)
-        x = lambda i: pad + i * (w - 2 * pad) / n  # noqa: E731
-        y = lambda v: h - pad - v / top * (h - 2 * pad)  # noqa: E731
-        out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' role='img' "
-               f"aria-label='事故起数和死亡人数与2020年目标路径'>"]
-        for idx, color, name in series:
-            pts = [(x(i), y(float(r[idx]))) for i, r in enumerate(rows) if r[idx] != "—"]
-            dash = " stroke-dasharray='6 4'" if name == "路径" else ""
-            out.append(f"<polyline fill='none' stroke='{color}' stroke-width='2'{dash} points='"
-                       + " ".join(f"{a:.1f},{b_:.1f}" for a, b_ in pts) + "'/>")
-        for i, r in enumerate(rows):
-            out.append(f"<text x='{x(i):.1f}' y='{h - pad + 18}' font-size='12' text-anchor='middle'>{r[0]}</text>")
-        out.append(f"<text x='{pad}' y='20' font-size='13'>事故起数（红）、死亡人数（深蓝），虚线为通往2020年目标的直线路径</text>")
-        return "".join(out) + "</svg>"
-    bars = [(r[0], float(r[3].rstrip("%")) / 100 if r[3] != "—" else 0) for r in rows]
-    bw = (w - 2 * pad) / max(len(bars), 1)
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' role='img' aria-label='各县排查覆盖率'>"]
+W, H, LEFT, RIGHT, TOP, BOTTOM = 760, 340, 60, 170, 40, 50
+
+
+def _axes(top_value: float, fmt: Callable[[float], str], ticks: int = 5) -> list[str]:
+    """The y axis with gridlines and labels, and the x axis."""
+    out = [f"<line x1='{LEFT}' y1='{TOP}' x2='{LEFT}' y2='{H - BOTTOM}' stroke='#333'/>",
+           f"<line x1='{LEFT}' y1='{H - BOTTOM}' x2='{W - RIGHT}' y2='{H - BOTTOM}' stroke='#333'/>"]
+    for k in range(ticks + 1):
+        v = top_value * k / ticks
+        y = H - BOTTOM - (H - TOP - BOTTOM) * k / ticks
+        out.append(f"<line x1='{LEFT}' y1='{y:.1f}' x2='{W - RIGHT}' y2='{y:.1f}' stroke='#e5e5e5'/>")
+        out.append(f"<text x='{LEFT - 6}' y='{y + 4:.1f}' font-size='11' text-anchor='end'>{fmt(v)}</text>")
+    return out
+
+
+def trend_svg(rows: list[dict], target_year: int | None) -> str:
+    """Accidents and deaths by year, each with its straight-line path to the target year's
+    target (dashed), values on every point, axes with a scale."""
+    series = [("accidents", "#c0392b", "事故起数", ""), ("accidents_path", "#c0392b", "事故起数目标路径", "6 4"),
+              ("deaths", "#2c3e50", "死亡人数", ""), ("deaths_path", "#2c3e50", "死亡人数目标路径", "6 4")]
+    vals = [float(v[k]) for v in rows for k, *_ in series if v.get(k) is not None]
+    top = max(vals + [1]) * 1.15
+    n = max(len(rows) - 1, 1)
+
+    def x(i):
+        return LEFT + 20 + i * (W - LEFT - RIGHT - 40) / n
+
+    def y(v):
+        return H - BOTTOM - v / top * (H - TOP - BOTTOM)
+    title = f"事故起数、死亡人数与{target_year}年目标路径" if target_year else "事故起数、死亡人数"
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}' role='img' aria-label='{title}'>",
+           f"<text x='{W / 2 - RIGHT / 2}' y='20' font-size='14' text-anchor='middle'>{title}</text>"]
+    out += _axes(top, lambda v: f"{v:.0f}")
+    for i, v in enumerate(rows):
+        out.append(f"<text x='{x(i):.1f}' y='{H - BOTTOM + 18}' font-size='12' text-anchor='middle'>{v['year']}</text>")
+    out.append(f"<text x='{(LEFT + W - RIGHT) / 2}' y='{H - 12}' font-size='12' text-anchor='middle'>年度</text>")
+    for j, (key, color, name, dash) in enumerate(series):
+        pts = [(x(i), y(float(v[key])), v[key]) for i, v in enumerate(rows) if v.get(key) is not None]
+        if not pts:
+            continue
+        style = f" stroke-dasharray='{dash}'" if dash else ""
+        out.append(f"<polyline fill='none' stroke='{color}' stroke-width='2'{style} points='"
+                   + " ".join(f"{a:.1f},{b:.1f}" for a, b, _ in pts) + "'/>")
+        for a, b, v in pts:
+            if not dash:
+                out.append(f"<circle cx='{a:.1f}' cy='{b:.1f}' r='3' fill='{color}'/>")
+            out.append(f"<text x='{a:.1f}' y='{b - 7:.1f}' font-size='11' text-anchor='middle' fill='{color}'>"
+                       f"{fmt_num(round(float(v), 1))}</text>")
+        ly = TOP + 10 + j * 20
+        out.append(f"<line x1='{W - RIGHT + 15}' y1='{ly}' x2='{W - RIGHT + 40}' y2='{ly}' stroke='{color}' "
+                   f"stroke-width='2'{style}/><text x='{W - RIGHT + 45}' y='{ly + 4}' font-size='12'>{name}</text>")
+    return "".join(out) + "</svg>"
+
+
+def coverage_svg(rows: list[tuple[str, int, int]]) -> str:
+    """Each county's coverage as a bar with its value, against the 100% target line."""
+    bars = [(divisions.full_name(c), n / d if d else 0.0) for c, n, d in rows]
+    bw = (W - LEFT - RIGHT) / max(len(bars), 1)
+
+    def y(v):
+        return H - BOTTOM - v / 1.1 * (H - TOP - BOTTOM)
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}' role='img' aria-label='各县（市、区）覆盖率'>",
+           f"<text x='{W / 2 - RIGHT / 2}' y='20' font-size='14' text-anchor='middle'>各县（市、区）覆盖率</text>"]
+    out += _axes(1.1, lambda v: f"{v:.0%}", ticks=11)
     for i, (name, v) in enumerate(bars):
-        bh = v * (h - 2 * pad)
-        out.append(f"<rect x='{pad + i * bw + 4:.1f}' y='{h - pad - bh:.1f}' width='{bw - 8:.1f}' height='{bh:.1f}' "
+        x0 = LEFT + i * bw + bw * 0.15
+        out.append(f"<rect x='{x0:.1f}' y='{y(v):.1f}' width='{bw * 0.7:.1f}' height='{y(0) - y(v):.1f}' "
                    f"fill='{'#2e8b57' if v >= 1 else '#d35400'}'/>")
-        out.append(f"<text x='{pad + i * bw + bw / 2:.1f}' y='{h - pad + 16}' font-size='11' text-anchor='middle'>"
-                   f"{html.escape(name[-4:])}</text>")
-    out.append(f"<line x1='{pad}' x2='{w - pad}' y1='{pad}' y2='{pad}' stroke='#888' stroke-dasharray='4 3'/>")
-    out.append(f"<text x='{pad}' y='20' font-size='13'>各县（市、区）排查企业覆盖率（虚线为100%目标）</text>")
+        out.append(f"<text x='{x0 + bw * 0.35:.1f}' y='{y(v) - 4:.1f}' font-size='11' text-anchor='middle'>{v:.1%}</text>")
+        out.append(f"<text x='{x0 + bw * 0.35:.1f}' y='{H - BOTTOM + 16}' font-size='11' text-anchor='middle'>"
+                   f"{html.escape(name[-5:])}</text>")
+    out.append(f"<line x1='{LEFT}' y1='{y(1):.1f}' x2='{W - RIGHT}' y2='{y(1):.1f}' stroke='#c0392b' stroke-dasharray='5 3'/>")
+    out.append(f"<text x='{W - RIGHT + 6}' y='{y(1) + 4:.1f}' font-size='12' fill='#c0392b'>目标 100%</text>")
     return "".join(out) + "</svg>"

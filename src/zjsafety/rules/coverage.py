@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from zjsafety.core import labels
 from zjsafety.store import audit_sql as q
 from zjsafety.rules.base import Context, RatioRule, Result, RuleParams
 
@@ -82,7 +83,8 @@ class AboveScaleEntry(RatioRule):
         mode, year, entered = self._basis(ctx)
         res = super().run(ctx)
         how = ("按台账“是否已入库”标记" if entered else
-               "台账没有“是否已入库”标记，按企业库中基本信息是否齐全（" + "、".join(self.p.required_fields) + "）判断")
+               "台账没有“是否已入库”标记，按企业库中基本信息是否齐全（"
+               + "、".join(labels.field("enterprise", f) for f in self.p.required_fields) + "）判断")
         extra: dict = {"basis": mode, "entered_flag": entered}
         note = how
         if mode == "list":

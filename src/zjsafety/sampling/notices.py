@@ -80,7 +80,7 @@ def write_notices(conn, draw, folder: Path) -> list[Path]:
                  f"随机种子：{draw.row['seed']}；抽取方法：{draw.params['algorithm']}（公开算法，任何人可用种子和名录复算）",
                  "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"):
         doc.add_paragraph(line, style="List Bullet")
-    p = folder / f"抽查计划公告_{year}_{draw.row['level']}_{draw.id}.docx"
+    p = folder / f"抽查计划公告_{year}_{labels.level(draw.row['level'])}_第{draw.id}号.docx"
     _save_doc(doc, p)
     paths.append(p)
 
@@ -95,7 +95,7 @@ def write_notices(conn, draw, folder: Path) -> list[Path]:
         for c, v in zip(cells, (str(n), f.get("name") or "", f.get("uscc") or f["key"], _reason_label(s["reason"]),
                                 "、".join(f"{i.get('name') or ''}（{i['badge']}）" for i in insp))):
             c.text = str(mask(v))
-    p = folder / f"抽查任务公告_{year}_{draw.row['level']}_{draw.id}.docx"
+    p = folder / f"抽查任务公告_{year}_{labels.level(draw.row['level'])}_第{draw.id}号.docx"
     _save_doc(doc, p)
     paths.append(p)
 
@@ -117,7 +117,7 @@ def write_notices(conn, draw, folder: Path) -> list[Path]:
                     str((r or {}).get("hazards_found") or ""))
             for c, v in zip(cells, vals):
                 c.text = str(mask(v))
-    p = folder / f"抽查结果公告_{year}_{draw.row['level']}_{draw.id}.docx"
+    p = folder / f"抽查结果公告_{year}_{labels.level(draw.row['level'])}_第{draw.id}号.docx"
     _save_doc(doc, p)
     paths.append(p)
     return paths

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zjsafety.core.errors import DatabaseError, UsageError
+from zjsafety.core.paths import atomic_path, check_output
 from zjsafety.store import connect, schema_version
 from zjsafety.store import merge_sql as m
 from zjsafety.store.schema import LATEST
@@ -37,45 +38,50 @@ def merge(sources: list[Path], output: Path) -> MergeReport:
         if not Path(p).is_file():
             raise UsageError(f"找不到数据库文件“{p}”。")
         _check_source(Path(p))
-    conn = connect(output)
+    check_output(output, reads=sources, what="合并后的数据库")
     report = MergeReport(str(output))
-    try:
-        for p in sources:
-            label = Path(p).name
-            conn.execute("ATTACH DATABASE ? AS src", (str(Path(p).resolve()),))  # read only: we only SELECT
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for c in m.enterprise_conflicts(conn):
-                    report.conflicts.append({"type": "enterprise_county", "source": label, **c,
-                                             "message": f"企业“{c['name']}”（{c['key']}）在两个库中属于不同的县："
-                                                        f"保留 {c['kept_county']}，{label} 中为 {c['other_county']}"})
-                for c in m.hazard_conflicts(conn):
-                    report.conflicts.append({"type": "hazard_status", "source": label, **c,
-                                             "message": f"隐患 {c['key']} 状态不一致：保留“{c['kept_status']}”，"
-                                                        f"{label} 中为“{c['other_status']}”"})
-                m.copy_batches(conn, label)
-                entry = {"path": str(p), "enterprises": m.copy_enterprises(conn)}
-                before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM main.hazard").fetchone()[0]
-                for table, key in m.RECORDS:
-                    copied, dup = m.copy_records(conn, table, key)
-                    entry[table] = copied
-                    if dup:
-                        entry[f"{table}_already_present"] = dup
-                m.copy_hazard_history(conn, before)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                conn.execute("DETACH DATABASE src")
-            report.sources.append(entry)
-    except BaseException:
-        conn.close()
-        output.unlink(missing_ok=True)
-        raise
-    conn.close()
+    # built under a temporary name and renamed when complete: an interrupted merge leaves no
+    # database that looks whole, and the same command can simply be run again
+    with atomic_path(output) as tmp:
+        conn = connect(tmp)
+        try:
+            for p in sources:
+                report.sources.append(_merge_one(conn, Path(p), report))
+        finally:
+            conn.close()
     return report
+
+
+def _merge_one(conn, p: Path, report: MergeReport) -> dict:
+    label = p.name
+    conn.execute("ATTACH DATABASE ? AS src", (str(p.resolve()),))  # read only: we only SELECT
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for c in m.enterprise_conflicts(conn):
+            report.conflicts.append({"type": "enterprise_county", "source": label, **c,
+                                     "message": f"企业“{c['name']}”（{c['key']}）在两个库中属于不同的县："
+                                                f"保留 {c['kept_county']}，{label} 中为 {c['other_county']}"})
+        for c in m.hazard_conflicts(conn):
+            report.conflicts.append({"type": "hazard_status", "source": label, **c,
+                                     "message": f"隐患 {c['key']} 状态不一致：保留“{c['kept_status']}”，"
+                                                f"{label} 中为“{c['other_status']}”"})
+        m.copy_batches(conn, label)
+        entry = {"path": str(p), "enterprises": m.copy_enterprises(conn)}
+        before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM main.hazard").fetchone()[0]
+        for table, key in m.RECORDS:
+            copied, dup = m.copy_records(conn, table, key)
+            entry[table] = copied
+            if dup:
+                entry[f"{table}_already_present"] = dup
+        m.copy_hazard_history(conn, before)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("DETACH DATABASE src")
+    return entry
 
 
 def _check_source(p: Path) -> None:

@@ -76,6 +76,12 @@ def plan_task_counties(conn: sqlite3.Connection, code: str | None, title_norm: s
     return [r[0] for r in rows]
 
 
+def imported_file(conn: sqlite3.Connection, sha256: str) -> str | None:
+    """The name a file with this content was imported under, if it ever was."""
+    r = conn.execute("SELECT file_name FROM import_batch WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone()
+    return r[0] if r else None
+
+
 def townships(conn: sqlite3.Connection, county: str) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT township FROM enterprise WHERE county_code=? AND township IS NOT NULL ORDER BY township",
