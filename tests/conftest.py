@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ledgers import county_ledgers
 from zjsafety.cli import app
 from zjsafety.store import connect
 
@@ -45,3 +46,11 @@ def plain(s: str) -> str:
     """Terminal output without rich's box drawing and line wrapping, for substring checks."""
     import re
     return re.sub(r"[\s│╭╮╰╯─┃━┏┓┗┛┡┩╇┳┻╋┣┫]+", "", s)
+
+
+@pytest.fixture
+def county_cli(tmp_path):
+    c = Cli(tmp_path / "cli.db")
+    r = c("import", *county_ledgers(tmp_path), "--county", "330106")
+    assert r.exit_code == 0, r.stdout
+    return c

@@ -4,77 +4,17 @@ hazard of the same kind found again after rectification, a hazard whose status w
 下城区 (330103), retired in 2021 into 拱墅区 (330105)."""
 
 import json
-import random
 from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from conftest import Cli
-from ledgers import write_csv
+from ledgers import N, U, write_csv
+from ledgers import county_ledgers as ledgers
 from zjsafety.rules.audit import explain, run
-from zjsafety.demo import make_uscc
 from zjsafety.importers.pipeline import import_files
 from zjsafety.store import connect
-
-R = random.Random(11)
-U = {k: make_uscc(R) for k in ("E1", "E2", "E3", "E4", "E5", "E6", "X")}
-N = {"E1": "杭州甲机械有限公司", "E2": "杭州乙化工有限公司", "E3": "杭州丙建设有限公司", "E4": "杭州丁运输有限公司",
-     "E5": "杭州戊五金有限公司", "E6": "杭州己纺织有限公司", "X": "杭州名录外有限公司"}
-
-
-def ledgers(d: Path, *, penalties_2018=(27, 50), with_list=False) -> list[Path]:
-    f = []
-    f.append(write_csv(d / "企业.csv", ["企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域",
-                                       "是否规上", "经营状态", "关闭日期"], [
-        [N["E1"], U["E1"], "西湖区", "三墩镇", "工矿商贸", "是", "在营", ""],
-        [N["E2"], U["E2"], "西湖区", "蒋村街道", "工矿商贸、危险化学品", "否", "在营", ""],
-        [N["E3"], U["E3"], "西湖区", "留下街道", "建设施工", "否", "关闭", "2017-05-01"],  # closed before the window
-        [N["E4"], U["E4"], "西湖区", "转塘街道", "道路交通", "否", "关闭", "2017-10-01"],  # closed inside it
-        [N["E5"], U["E5"], "下城区", "长庆街道", "工矿商贸", "否", "在营", ""],
-        [N["E6"], U["E6"], "拱墅区", "米市巷街道", "工矿商贸", "否", "在营", ""],
-    ]))
-    f.append(write_csv(d / "排查.csv", ["企业名称", "统一社会信用代码", "排查日期", "行业领域", "是否重大隐患专项排查"], [
-        [N["E1"], U["E1"], "2017-08-01", "工矿商贸", "否"],
-        [N["E2"], U["E2"], "2017-09-01", "工矿商贸", "否"],
-        [N["E5"], U["E5"], "2017-08-15", "工矿商贸", "否"],
-        [N["E2"], U["E2"], "2018-04-01", "危险化学品", "是"],
-    ]))
-    f.append(write_csv(d / "隐患.csv", ["隐患编号", "企业名称", "统一社会信用代码", "发现日期", "隐患描述", "隐患类别",
-                                       "隐患级别", "整改情况", "整改期限", "整改完成日期", "是否挂牌督办",
-                                       "向监管部门报告", "向职代会报告", "行业领域"], [
-        ["H1", N["E1"], U["E1"], "2018-03-01", "粉尘涉爆", "粉尘", "重大", "整改中", "2018-04-01", "", "是", "是", "否", "工矿商贸"],
-        ["H2", N["E2"], U["E2"], "2018-05-01", "储罐泄漏", "储罐", "重大", "已整改", "2018-06-30", "2018-06-01", "否", "", "", "危险化学品"],
-        ["H3", N["E1"], U["E1"], "2017-09-01", "通道堵塞", "消防", "一般", "已整改", "2017-09-30", "2017-09-10", "", "", "", "工矿商贸"],
-        ["H4", N["E1"], U["E1"], "2018-02-01", "灭火器过期", "消防", "一般", "未整改", "2018-03-01", "", "", "", "", "工矿商贸"],
-    ]))
-    f.append(write_csv(d / "重大隐患登记.csv", ["登记编号", "隐患编号", "登记日期"], [["ZD1", "H1", "2018-03-05"]]))
-    f.append(write_csv(d / "危险源.csv", ["危险源编号", "企业名称", "统一社会信用代码", "危险源名称", "是否登记", "所属网格",
-                                         "属地责任政府"], [
-        ["R1", N["E2"], U["E2"], "甲醇储罐", "是", "蒋村第2网格", "西湖区人民政府"],
-        ["R2", N["E1"], U["E1"], "除尘系统", "否", "", ""],
-    ]))
-    f.append(write_csv(d / "督查.csv", ["企业名称", "统一社会信用代码", "督查日期", "督查层级", "督查部门"], [
-        [N["E1"], U["E1"], "2018-06-01", "县级", "西湖区应急管理局"],
-        [N["E2"], U["E2"], "2018-07-01", "省级", "省安监局"],
-        [N["E4"], U["E4"], "2017-09-01", "县级", "西湖区应急管理局"],
-    ]))
-    n18, d18 = penalties_2018
-    rows = [[f"P17-{i}", N["E1"], U["E1"], f"2017-03-{i + 1:02d}", "事故调查" if i < 2 else "日常执法检查"] for i in range(4)]
-    rows += [[f"P18-{i}", N["E2"], U["E2"], f"2018-0{1 + i % 9}-01", "日常执法检查" if i < n18 else "事故调查"]
-             for i in range(d18)]
-    f.append(write_csv(d / "处罚.csv", ["处罚决定书文号", "被处罚单位", "统一社会信用代码", "处罚日期", "案件来源"], rows))
-    f.append(write_csv(d / "事故.csv", ["区县", "年份", "事故起数", "死亡人数", "GDP（亿元）"], [
-        ["西湖区", 2016, 50, 20, 1000], ["西湖区", 2018, 41, 15, 1250], ["西湖区", 2020, 31, 11, 1400]]))
-    f.append(write_csv(d / "任务.csv", ["任务编号", "任务名称", "完成时限", "完成日期", "完成情况"], [
-        ["M02", "建立健全重大风险隐患排查日志制度", "2017-12-31", "2017-12-20", "已完成"],
-        ["M03", "建立健全重大安全隐患报告制度", "2017-12-31", "", "推进中"]]))
-    if with_list:
-        f.append(write_csv(d / "规上名录.csv", ["企业名称", "统一社会信用代码", "年度", "主营业务收入（万元）"], [
-            [N["E1"], U["E1"], 2018, 5000], [N["X"], U["X"], 2018, 3000], [N["E1"], U["E6"], 2018, 100]]))
-    return f
-
 
 @pytest.fixture
 def county(tmp_path):
@@ -274,14 +214,6 @@ def test_explain_lists_items_with_file_and_row(county):
 
 
 # ------------------------------------------------------------------ CLI
-
-@pytest.fixture
-def county_cli(tmp_path):
-    c = Cli(tmp_path / "cli.db")
-    r = c("import", *ledgers(tmp_path), "--county", "330106")
-    assert r.exit_code == 0, r.stdout
-    return c
-
 
 def test_cli_json_equals_the_library_and_exit_code(county_cli):
     r, data = county_cli.json("audit", "--scope", "西湖区", "--as-of", "2018-12-31")

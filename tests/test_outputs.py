@@ -2,7 +2,6 @@
 (ledger text stays text), masked where the public reads it, in Chinese, and laid out for an
 office: the faults found by trying the tool, each a test."""
 
-import os
 import re
 import signal
 import subprocess
@@ -19,7 +18,6 @@ from openpyxl import load_workbook
 import bigdb
 from conftest import plain
 from ledgers import ENT_HEADERS, ent_rows, write_csv, xlsx
-from test_audit import county_cli, ledgers  # noqa: F401  (fixtures)
 
 AS_OF = "2018-12-31"
 

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from conftest import Cli, plain
 from ledgers import write_csv
-from test_audit import N, U, county_cli, ledgers  # noqa: F401  (county_cli is a fixture)
+from ledgers import N, U
+from ledgers import county_ledgers as ledgers
 from zjsafety.rules.audit import run
 from zjsafety.reports import build
 from zjsafety.store import connect

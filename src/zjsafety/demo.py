@@ -20,8 +20,8 @@ from zjsafety.importers.errorbook import write_error_books
 from zjsafety.importers.pipeline import import_files
 from zjsafety.reports.audit_xlsx import write_audit_xlsx
 from zjsafety.rules import audit
-from zjsafety.sampling.draw import draw
-from zjsafety.sampling.notices import write_notices, write_task_xlsx
+from zjsafety.sampling.draw import draw, plan, request
+from zjsafety.sampling.notices import stage, write_papers
 from zjsafety.sampling.verify import verify
 from zjsafety.store import connect
 
@@ -310,15 +310,22 @@ def audit_stage(conn, folder: Path, say) -> dict:
 
 
 def sample_stage(conn, folder: Path, say) -> dict:
-    d = draw(conn, level="county", scope=COUNTY, year=2019, seed="2019-县级-第1批", spares=3,
-             as_of=date(2019, 1, 15))
-    x = write_task_xlsx(conn, d, folder / "抽查任务_2019_县级_第1批.xlsx")
-    notices = write_notices(conn, d, folder / "公告")
+    """A plan with the seed committed, the draw from it with its papers, and its verification."""
+    req = request(level="county", scope=COUNTY, year=2019, as_of=date(2019, 1, 15), spares=3)
+    seed = "2019-县级-第1批"
+    p = plan(conn, req, commit_seed=seed)
+    papers = write_papers(conn, p, notice_dir=folder / "公告")
+    x = folder / "抽查任务_2019_县级_第1批.xlsx"
+    d = draw(conn, level="county", scope=COUNTY, year=2019, seed=seed, plan_id=p.id, as_of=date(2019, 1, 15),
+             stage=lambda d: stage(conn, d, xlsx=x, notice_dir=folder / "公告"))
     v = verify(conn, d.id)
-    say(f"抽查：从 {d.row['frame_size']} 家企业中抽取 {len(d.result['selected'])} 家（配额 {d.row['quota']}，"
-        f"本年已覆盖 {d.params['covered']}），复核{'通过' if v.ok else '未通过'}；任务清单：{x}")
-    return {"sample": {"id": d.id, "selected": len(d.result["selected"]), "verified": v.ok},
-            "sample_xlsx": str(x), "notices": [str(p) for p in notices]}
+    res = d.result
+    say(f"抽查：从 {d.row['frame_size']} 家企业中抽取 {len(res['selected'])} 家（配额 {d.row['quota']}，"
+        f"本年已覆盖 {res['covered']}，合计 {len(res['selected']) + res['covered']}），复核{'通过' if v.ok else '未通过'}；"
+        f"任务清单：{x}")
+    return {"sample": {"plan": p.id, "id": d.id, "selected": len(res["selected"]), "covered": res["covered"],
+                       "verified": v.ok}, "sample_xlsx": str(x),
+            "notices": [str(q) for q in papers] + sorted(str(q) for q in (folder / "公告").glob("抽查*公告_*第2号.docx"))}
 
 
 def report_stage(conn, folder: Path, say) -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -164,39 +165,44 @@ def explain_table(rule: str, items: list[dict], cap: int = 200) -> None:
 
 def sample_table(d: dict, cap: int = 200) -> None:
     out.print(f"[bold]抽取编号 {d['id']}[/bold]：{divisions.full_name(d['scope'])} {d['year']}年"
-              f"{labels.level(d['level'])}督查，种子“{d['seed']}”")
+              f"{labels.level(d['level'])}督查，种子“{d['seed']}”" + (f"（按抽查计划 {d['plan_id']}）" if d.get("plan_id") else ""))
     out.print(f"名录 {d['frame_size']} 家（指纹 {d['frame_sha256'][:16]}…），配额 {d['quota']}，本年已覆盖 "
-              f"{d['covered_before']}，本次抽中 {len(d['selected'])} 家")
+              f"{d['covered_before']}，本批应抽 {d['remaining']}：重点企业 {d['must']} 家，随机 {d['random']} 家")
     if d["overflow"]:
         out.print(f"[yellow]重点企业 {d['overflow']} 家超出本次配额，已全部列入。[/yellow]")
     if d["shortfall"]:
         out.print(f"[yellow]可抽企业不足，少抽 {d['shortfall']} 家。[/yellow]")
     t = Table()
-    for col in ("序号", "企业名称", "信用代码", "层（行业|乡镇）", "入选原因", "检查人员"):
+    for col in ("序号", "企业名称", "信用代码", "层（行业|乡镇）", "入选原因", "入选概率", "检查人员"):
         t.add_column(col, overflow="fold")
     for n, s in enumerate(d["selected"][:cap], 1):
-        t.add_row(str(n), s["name"] or "", s["uscc"], s["stratum"], labels.reason(s["reason"]),
-                  "、".join(i["name"] or i["badge"] for i in s.get("inspectors", [])))
+        t.add_row(str(n), s["name"] or "", s["uscc"] or s["key"], s["stratum"], labels.reason(s["reason"]),
+                  s.get("probability") or "按权重", "、".join(i["name"] or i["badge"] for i in s.get("inspectors", [])))
     out.print(t)
     if d["spares"]:
-        out.print("备选：" + "、".join(s["name"] or s["uscc"] for s in d["spares"]))
-    out.print(f"记录哈希 {d['hash'][:16]}…；复核：zjsafety sample verify {d['id']}")
+        out.print("备选：" + "、".join(s["name"] or s["key"] for s in d["spares"]))
+    out.print(f"记录哈希 {d['hash']}\n前一条哈希 {d['previous_hash'] or '（无）'}\n复核：zjsafety sample verify {d['id']}")
 
 
 def draws_table(rows: list[dict]) -> None:
     if not rows:
         out.print("还没有抽取记录。")
         return
-    t = Table(title="抽取记录")
-    for col in ("编号", "层级", "范围", "年度", "种子", "名录", "配额", "抽中", "已检查", "时间", "说明"):
-        t.add_column(col, overflow="fold")
+    t = Table(title="抽查计划和抽取记录", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0))
+    for col in ("编号", "类别", "批次", "种子", "名录", "配额", "抽中", "已查", "时间（北京）", "说明"):
+        wraps = col in ("批次", "种子", "说明")  # the rest are short: kept on one line
+        t.add_column(col, overflow="fold", no_wrap=not wraps, ratio=(3 if col == "说明" else 2) if wraps else None)
     for r in rows:
-        note = ""
+        note = []
         if r["supersedes"]:
-            note = f"重新抽取（替代 {r['supersedes']}）：{r['reason']}"
+            note.append(f"重新抽取（替代 {r['supersedes']}）：{r['reason']}")
         if r["superseded"]:
-            note = (note + "；" if note else "") + "已被重新抽取替代"
-        t.add_row(str(r["id"]), labels.level(r["level"]), divisions.full_name(r["scope"]), str(r["year"]), r["seed"],
+            note.append("已被重新抽取替代")
+        if r["kind"] == "plan":
+            note.append("种子承诺 " + (r["commitment"] or "")[:19] + "…")  # in full: the plan's notice
+        scope = divisions.get(r["scope"])
+        batch = f"{r['year']} {scope.name if scope else r['scope']} {labels.level(r['level'])}"
+        t.add_row(str(r["id"]), "计划" if r["kind"] == "plan" else "抽取", batch, r["seed"] or "（待公布）",
                   str(r["frame_size"]), str(r["quota"]), str(r["selected"]), str(r["inspected"]),
-                  beijing(r["created_at"]), note)
+                  beijing(r["created_at"]), "；".join(note))
     out.print(t)

@@ -106,6 +106,7 @@ class Official:
         """一、… in 黑体; （一）… in 楷体; both 3号, without indent."""
         p = self.doc.add_paragraph()
         p.paragraph_format.first_line_indent = Pt(32)
+        p.paragraph_format.keep_with_next = True  # never a heading alone at the foot of a page
         _font(p.add_run(_clean(text)), HEI if level == 1 else KAI, 16)
 
     def para(self, text: str, *, indent: bool = True, bold: bool = False, align: str | None = None) -> None:

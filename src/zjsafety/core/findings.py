@@ -58,6 +58,7 @@ FINDING_TYPES: dict[str, str] = {
     "missing_column": "表中缺少需要的列（整表说一次）",
     "county_from_uscc": "未填县（市、区），按信用代码中的登记机关代码推定",
     "hazard_no_reused": "隐患编号在其他企业下也有（按不同隐患保存）",
+    "unknown_conflict": "回避企业在数据库中找不到（不起回避作用）",
     "control_character": "含有不可见的控制字符（已删除）",
     "unrecognised_sheet": "工作表不是任何已知台账",
     "ambiguous_sheet": "工作表可能是多种台账",

@@ -41,3 +41,13 @@ def mask(text: object) -> object:
     text = _ID15.sub(lambda m: m.group(1) + "*" * 6 + m.group(3), text)
     text = _MOBILE.sub(lambda m: m.group(1) + "*" * 4 + m.group(3), text)
     return _LANDLINE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+
+
+PERSONAL_FIELDS = frozenset({"id_no", "phone"})
+
+
+def mask_cell(value: str) -> str:
+    """A cell of an ID-number or phone column, whatever it holds (a mistyped number too): the
+    first 6 and last 4 characters of a long value, else the last 2, the rest starred."""
+    keep_head, keep_tail = (6, 4) if len(value) > 12 else (0, 2) if len(value) > 4 else (0, 0)
+    return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[len(value) - keep_tail:]

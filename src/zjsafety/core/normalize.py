@@ -295,3 +295,19 @@ def industry_sector_hint(code: object) -> str | None:
         if c.startswith(prefix):
             return sector
     return None
+
+
+# A roster's 回避企业 cell lists enterprises by code or name, split by the separators clerks use
+# (not by spaces: a name may hold one, and norm_name drops it).
+_LIST_SPLIT = re.compile(r"[,，、;；/|\n]+")
+
+
+def conflict_entries(text: str | None) -> list[str]:
+    """A roster's 回避企业 cell as entries: a valid USCC as itself, anything else as a normalised name."""
+    out = set()
+    for token in _LIST_SPLIT.split(text or ""):
+        code = norm_code(token)
+        entry = code if code and uscc_problem(code) is None else norm_name(token)
+        if entry:
+            out.add(entry)
+    return sorted(out)

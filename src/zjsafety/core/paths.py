@@ -58,27 +58,45 @@ def check_folder(folder: Path, *, what: str = "输出文件夹") -> Path:
     return folder
 
 
+class Staged:
+    """An output being written: `tmp` beside the final path, then `publish` (one rename) or
+    `discard`. For a command that must write its files before it commits (a draw writes its
+    papers, then stores the draw, then renames them)."""
+
+    def __init__(self, path: Path):
+        self.final = Path(path)
+        self.tmp = self.final.with_name(f".{self.final.stem}{TMP_MARK}{os.getpid()}-{secrets.token_hex(3)}"
+                                        f"{self.final.suffix}")
+
+    def publish(self) -> Path:
+        try:
+            _fsync(self.tmp)
+            os.replace(self.tmp, self.final)
+        except PermissionError as exc:
+            self.discard()
+            raise MachineError(f"无法写入“{self.final}”：{exc.strerror or exc}",
+                               hint="文件是否正在 Excel/WPS/Word 中打开？关闭后再试，或换一个文件名。") from None
+        except OSError as exc:
+            self.discard()
+            raise MachineError(f"无法写入“{self.final}”：{exc.strerror or exc}",
+                               hint="请检查磁盘空间和写入权限。") from None
+        return self.final
+
+    def discard(self) -> None:
+        _remove(self.tmp)
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` for the writer; on success it replaces `path` in one
     rename, on any failure (Ctrl-C included) it is removed and `path` is untouched."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}{TMP_MARK}{os.getpid()}-{secrets.token_hex(3)}{path.suffix}")
+    staged = Staged(path)
     try:
-        yield tmp
-        _fsync(tmp)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        _remove(tmp)
-        raise MachineError(f"无法写入“{path}”：{exc.strerror or exc}",
-                           hint="文件是否正在 Excel/WPS/Word 中打开？关闭后再试，或换一个文件名。") from None
-    except OSError as exc:
-        _remove(tmp)
-        raise MachineError(f"无法写入“{path}”：{exc.strerror or exc}",
-                           hint="请检查磁盘空间和写入权限。") from None
+        yield staged.tmp
     except BaseException:
-        _remove(tmp)
+        staged.discard()
         raise
+    staged.publish()
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -16,7 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from zjsafety.core import divisions, refdata
 from zjsafety.core.findings import Finding
-from zjsafety.core.normalize import CellError, fold, norm_code, norm_name
+from zjsafety.core.masking import PERSONAL_FIELDS, mask_cell
+from zjsafety.core.normalize import CellError, conflict_entries, fold, norm_code, norm_name, uscc_problem
 from zjsafety.importers.fields import cell_error, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
 from zjsafety.importers.models import ROW_TYPES
@@ -65,6 +66,8 @@ class Loader:
 
     def finding(self, row: int | None, fld: str | None, slug: str, msg: str, value=None, severity="error") -> None:
         c = self.col_of.get(fld) if fld else None
+        if value is not None and fld in PERSONAL_FIELDS:  # messages are printed and logged: never a whole ID
+            value = mask_cell(str(value))
         self.res.findings.append(Finding(
             slug, msg, self.res.path, self.res.sheet, row, col_letter(c) if c is not None else None,
             self.hmap.headers.get(c) if c is not None else None,
@@ -147,6 +150,8 @@ class Loader:
         """Records to store: (natural key, column values, sectors, Excel row)."""
         links = self.spec.needs_enterprise or self.kind == "major_hazard_register"
         ents = self._match_enterprises([m for _, m in valid]) if links else {}
+        if self.kind == "inspector":
+            self._check_conflicts(valid)
         numbered = self.kind in ("hazard", "major_hazard_register")
         known = sql.hazard_numbers(self.conn, [m.hazard_no for _, m in valid if m.hazard_no]) if numbered else {}
         out = []
@@ -231,6 +236,21 @@ class Loader:
                          f"隐患编号“{no}”在其他企业下也有，按不同的隐患分别保存（编号在企业内唯一）", no,
                          severity="warning")
         self.numbers.setdefault(no, ent.id)
+
+    def _check_conflicts(self, valid: list[tuple[int, object]]) -> None:
+        """A 回避 entry the database does not know bars nobody (a misspelt name, a mistyped code):
+        said as a warning, so the clerk can mend it before a draw relies on it."""
+        entries = {row: conflict_entries(m.conflicts) for row, m in valid if m.conflicts}
+        every = {e for es in entries.values() for e in es}
+        codes = {e for e in every if uscc_problem(e) is None}
+        known = set(sql.find_enterprises_by_uscc(self.conn, codes)) | set(
+            sql.find_enterprises_by_name(self.conn, every - codes))
+        for row, es in entries.items():
+            for e in es:
+                if e not in known:
+                    self.finding(row, "conflicts", "unknown_conflict",
+                                 f"回避企业“{e}”在数据库中找不到（名称或信用代码须与企业台账一致），这一项不起回避作用，请核对",
+                                 e, severity="warning")
 
     def _unknown_enterprise(self, row: int, m) -> None:
         who = " / ".join(x for x in (m.name, m.uscc) if x)

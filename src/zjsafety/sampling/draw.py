@@ -1,22 +1,32 @@
-"""A supervision draw (四(二)2, 双随机、一公开): the frame from the database, the quota, the
-selection (sampling.algorithm), the inspectors (sampling.inspectors), and the record appended
-to the chained, append-only log."""
+"""A supervision draw (四(二)2, 双随机、一公开), and the plan that may precede it.
+
+A draw reads the frame from the database (sampling.frame), selects (sampling.algorithm),
+assigns inspectors (sampling.inspectors) and appends one entry to the draw log — all inside one
+write transaction, so that concurrent draws take turns and each chains to the one before. Its
+papers are written to temporary files before the entry commits and renamed after: a draw is
+never stored without its papers, nor its papers left half-written.
+
+A plan (`plan`) publishes the frame and a commitment to the seed before anyone knows the seed:
+the draw made from it uses that frame and refuses a seed that does not match."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
-from zjsafety.core import refdata
-from zjsafety.core.errors import DataMissing, UsageError
-from zjsafety.core.normalize import CellError, canonical_sector, norm_code
+from zjsafety.core import labels, refdata
+from zjsafety.core.clock import utc_now
+from zjsafety.core.errors import DataMissing, MachineError, UsageError
+from zjsafety.core.normalize import CellError, canonical_sector
+from zjsafety.core.paths import Staged
 from zjsafety.rules.pack import load_pack, rule_of_type
 from zjsafety.rules.scope import Scope
-from zjsafety.sampling.algorithm import ALGORITHM, canonical, draw_hash, fingerprint, select
+from zjsafety.sampling.algorithm import ALGORITHM, canonical, entry_hash, fingerprint, quota, select
 from zjsafety.sampling.frame import build_frame
-from zjsafety.sampling.inspectors import assign_inspectors
+from zjsafety.sampling.inspectors import assign, roster_entry
 from zjsafety.store import sample_sql
 from zjsafety.store.connection import transaction
 
@@ -27,118 +37,56 @@ def compute(frame: list[dict], params: dict) -> dict:
     """The whole result of a draw from its stored frame and parameters: the enterprises, then
     their inspectors. What `verify` recomputes."""
     result = select(frame, params)
-    result["assignments"] = assign_inspectors(result["selected"], frame, params)
+    result["assignments"] = assign(result["selected"], frame, params)
     return result
 
 
 @dataclass
 class Draw:
-    id: int
+    """An entry of the draw log (a draw or a plan), as stored."""
+
     row: dict
-    params: dict
-    frame: list[dict]
-    result: dict
+    params: dict = field(init=False)
+    frame: list[dict] = field(init=False)
+    result: dict = field(init=False)
+    reused: bool = False  # an identical earlier draw returned instead of a new one
+
+    def __post_init__(self) -> None:
+        self.params = json.loads(self.row["params_json"])
+        self.frame = json.loads(self.row["frame_json"])
+        self.result = json.loads(self.row["result_json"])
+
+    @property
+    def id(self) -> int:
+        return self.row["id"]
 
     def to_dict(self) -> dict:
         info = {f["key"]: f for f in self.frame}
-        badge_names = {i["badge"]: i.get("name") for i in self.params.get("roster", [])}
+        names = {i["badge"]: i.get("name") for i in self.params.get("roster", [])}
 
-        def ent(s: dict, with_insp: bool) -> dict:
+        def ent(s: dict, inspectors: bool) -> dict:
             f = info[s["key"]]
-            d = {"uscc": f.get("uscc") or f["key"], "name": f.get("name"), "stratum": s["stratum"]}
+            d = {"key": s["key"], "uscc": f.get("uscc"), "name": f.get("name"), "stratum": s["stratum"]}
             if "reason" in s:
-                d["reason"] = s["reason"]
-            if with_insp:
-                d["inspectors"] = [{"badge": b, "name": badge_names.get(b)}
+                d["reason"], d["probability"] = s["reason"], s.get("probability")
+            if inspectors:
+                d["inspectors"] = [{"badge": b, "name": names.get(b)}
                                    for b in self.result.get("assignments", {}).get(s["key"], [])]
             return d
-
-        return {"id": self.id, "level": self.row["level"], "scope": self.row["scope"], "year": self.row["year"],
-                "seed": self.row["seed"], "frame_size": self.row["frame_size"],
-                "frame_sha256": self.row["frame_sha256"], "quota": self.row["quota"],
-                "covered_before": self.params["covered"], "remaining": self.params["remaining"],
-                "overflow": self.result["overflow"], "shortfall": self.result["shortfall"],
-                "selected": [ent(s, True) for s in self.result["selected"]],
-                "spares": [ent(s, False) for s in self.result["spares"]],
-                "previous_hash": self.row["previous_hash"], "hash": self.row["hash"],
-                "reason": self.row["reason"], "supersedes": self.row["supersedes"],
-                "created_at": self.row["created_at"], "algorithm": self.params["algorithm"]}
+        r = self.row
+        out = {k: r[k] for k in ("id", "kind", "level", "scope", "year", "seed", "frame_size", "frame_sha256", "quota",
+                                 "previous_hash", "hash", "reason", "supersedes", "created_at", "commitment", "plan_id")}
+        out.update(algorithm=self.params["algorithm"], rate=self.params["rate"], reused=self.reused)
+        if r["kind"] == "draw":
+            res = self.result
+            out.update(covered_before=res["covered"], remaining=res["remaining"], must=res["must"],
+                       random=res["random"], overflow=res["overflow"], shortfall=res["shortfall"],
+                       selected=[ent(s, True) for s in res["selected"]], spares=[ent(s, False) for s in res["spares"]])
+        return out
 
 
 def load(row: dict) -> Draw:
-    return Draw(row["id"], row, json.loads(row["params_json"]), json.loads(row["frame_json"]),
-                json.loads(row["result_json"]))
-
-
-def draw(conn, *, level: str, scope: str, year: int, seed: str, rate: float | None = None, spares: int = 0,
-         exclude_months: int | None = None, risk_weighted: bool = False, sectors: list[str] | None = None,
-         reason: str | None = None, as_of: date | None = None, inspectors: bool = True,
-         plan: str | None = None) -> Draw:
-    """Draw, store (append-only, chained) and return a sample."""
-    if level not in LEVELS:
-        raise UsageError(f"--level 应为 county、city 或 province，而不是“{level}”。")
-    if not seed or not seed.strip():
-        raise UsageError("请用 --seed 给出随机种子（如“2019-县级-第1批”），抽取结果由种子和名录唯一确定。")
-    code = Scope.of(scope, as_of or date.today()).code
-    rates = refdata.load_toml("sample.toml")["rates"]
-    rate = rates[level] if rate is None else rate
-    if not 0 < rate <= 1:
-        raise UsageError("--rate 应在 0 与 1 之间，如 0.3。")
-    if sectors:
-        try:
-            sectors = [canonical_sector(s) for s in sectors]
-        except CellError as e:
-            raise UsageError(f"--sector：{e.message}") from None
-    as_of = as_of or date.today()
-    scope_ = Scope(code, as_of.year)
-    watch = rule_of_type(load_pack(plan), "repeat_hazards")
-    frame, _covered = build_frame(conn, scope_, level=level, year=year, as_of=as_of, sectors=sectors,
-                                  exclude_months=exclude_months, risk_weighted=risk_weighted,
-                                  watch_start=watch.p.window_start if watch else date(as_of.year, 1, 1))
-    if not frame:
-        raise DataMissing(f"{Scope(code, as_of.year).name}没有可抽取的企业（未关闭的企业为0），请先导入企业基本信息台账。")
-    previous = sample_sql.same_batch(conn, level, code, year, seed)
-    if previous and not reason:
-        raise UsageError(f"本批次（{level} {code} {year} 种子“{seed}”）已于 {previous['created_at']} 抽取过"
-                         f"（编号 {previous['id']}）。重新抽取须用 --reason 说明原因，原结果会保留。")
-    earlier = sample_sql.earlier_selected(conn, level, code, year) - (
-        {x["key"] for x in json.loads(previous["result_json"])["selected"]} if previous else set())
-    keys = {f["key"] for f in frame}
-    covered = len([f for f in frame if f["excluded"] == "已督查"]) + len(earlier & keys)
-    for f in frame:
-        if f["key"] in earlier and not f["excluded"]:
-            f["excluded"] = "本年度前批次已抽中"
-    quota = math.ceil(rate * len(frame) - 1e-9)
-    roster = []
-    last_assign: dict[str, list[str]] = {}
-    if inspectors:
-        roster = [{"badge": i["badge"], "name": i["name"], "township": i["residence_township"],
-                   "certified": [s for s in (i["certified_sectors"] or "").split("、") if s],
-                   "conflicts": [c for c in (norm_code(x) for x in
-                                             (i["conflicts"] or "").replace("，", ",").replace("、", ",").split(","))
-                                 if c]}
-                  for i in sample_sql.roster(conn, scope_)]
-        if not roster:
-            raise DataMissing("没有执法人员名录，无法随机选派检查人员。请先导入执法人员名录，或加 --no-inspectors 只抽企业。")
-        # the last draw before this one (for a redraw: before the draw it replaces)
-        prev = sample_sql.previous_of_level(conn, level, code, previous["id"] if previous else None)
-        if prev:
-            last_assign = json.loads(prev["result_json"]).get("assignments", {})
-    params = {"algorithm": ALGORITHM, "level": level, "scope": code, "year": year, "seed": seed, "rate": rate,
-              "quota": quota, "covered": covered, "remaining": max(0, quota - covered), "as_of": as_of.isoformat(),
-              "spares": spares, "exclude_months": exclude_months, "risk_weighted": risk_weighted, "sectors": sectors,
-              "inspectors_per": refdata.load_toml("sample.toml")["inspectors"]["per_enterprise"],
-              "roster": roster, "last_assignments": last_assign}
-    result = compute(frame, params)  # raises before anything is stored if inspectors cannot be assigned
-    last = sample_sql.last_draw(conn)
-    row = {"level": level, "scope": code, "year": year, "seed": seed, "params_json": canonical(params),
-           "frame_size": len(frame), "frame_sha256": fingerprint(frame), "frame_json": canonical(frame),
-           "quota": quota, "result_json": canonical(result), "previous_hash": last["hash"] if last else None,
-           "reason": reason, "supersedes": previous["id"] if previous else None}
-    row["hash"] = draw_hash(row)
-    with transaction(conn):
-        draw_id = sample_sql.insert_draw(conn, row)
-    return load(sample_sql.draw(conn, draw_id))
+    return Draw(dict(row))
 
 
 def get(conn, draw_id: int) -> Draw:
@@ -146,3 +94,210 @@ def get(conn, draw_id: int) -> Draw:
     if row is None:
         raise UsageError(f"没有编号为 {draw_id} 的抽取记录（zjsafety sample list 查看全部）。")
     return load(row)
+
+
+# ---------------------------------------------------------------- what is asked
+
+@dataclass
+class Request:
+    level: str
+    scope: Scope
+    year: int
+    as_of: date
+    rate: str  # a decimal as text: "0.30"
+    spares: int = 0
+    exclude_months: int | None = None
+    risk_weighted: bool = False
+    sectors: list[str] | None = None
+    inspectors: bool = True
+    plan: str | None = None  # the rule pack (its repeat-hazard window starts the watch list)
+
+
+def request(*, level: str, scope: str, year: int, as_of: date | None = None, rate: float | str | None = None,
+            spares: int = 0, exclude_months: int | None = None, risk_weighted: bool = False,
+            sectors: list[str] | None = None, inspectors: bool = True, plan: str | None = None) -> Request:
+    """The parameters of a draw, checked: any that do not fit are a usage error."""
+    if level not in LEVELS:
+        raise UsageError(f"--level 应为 县级（county）、市级（city）或 省级（province），而不是“{level}”。")
+    as_of = as_of or date.today()
+    sc = Scope.of(scope, as_of)
+    rate_text = refdata.load_toml("sample.toml")["rates"][level] if rate is None else rate
+    rate_text = f"{rate_text:.6g}" if isinstance(rate_text, float) else str(rate_text)
+    try:
+        value = float(rate_text)
+    except ValueError:
+        raise UsageError(f"--rate 应为数字（0 与 1 之间，如 0.3），而不是“{rate_text}”。") from None
+    if not 0 < value <= 1:
+        raise UsageError(f"--rate 应在 0 与 1 之间，如 0.3，而不是 {rate_text}。")
+    if spares < 0 or (exclude_months is not None and exclude_months < 0):
+        raise UsageError("--spares 和 --exclude-months 不能是负数。")
+    if sectors:
+        try:
+            sectors = sorted({canonical_sector(s) for s in sectors})
+        except CellError as e:
+            raise UsageError(f"--sector：{e.message}") from None
+    return Request(level, sc, year, as_of, rate_text, spares, exclude_months, risk_weighted, sectors, inspectors, plan)
+
+
+def _frame_and_params(conn, req: Request, seed: str, replacing: int | None) -> tuple[list[dict], dict]:
+    watch = rule_of_type(load_pack(req.plan), "repeat_hazards")
+    frame = build_frame(conn, req.scope, level=req.level, year=req.year, as_of=req.as_of, sectors=req.sectors,
+                        exclude_months=req.exclude_months, risk_weighted=req.risk_weighted,
+                        watch_start=watch.p.window_start if watch else date(req.as_of.year, 1, 1), replacing=replacing)
+    if not frame:
+        raise DataMissing(f"{req.scope.name}没有可抽取的企业（未关闭的企业为0），请先导入企业基本信息台账。")
+    params = {"algorithm": ALGORITHM, "level": req.level, "scope": req.scope.code, "year": req.year, "seed": seed,
+              "rate": req.rate, "as_of": req.as_of.isoformat(), "spares": req.spares,
+              "exclude_months": req.exclude_months, "risk_weighted": req.risk_weighted, "sectors": req.sectors,
+              "inspectors_per": refdata.load_toml("sample.toml")["inspectors"]["per_enterprise"],
+              "roster": [], "last_assignments": {}}
+    if req.inspectors:
+        params["roster"] = [roster_entry(i) for i in sample_sql.roster(conn, req.scope)]
+        if not params["roster"]:
+            raise DataMissing("没有执法人员名录，无法随机选派检查人员。请先导入执法人员名录，或加 --no-inspectors 只抽企业。")
+        # the previous draw: the latest standing draw of this level and scope before this one
+        prev = sample_sql.previous_of_level(conn, req.level, req.scope.code, replacing)
+        if prev:
+            params["last_assignments"] = json.loads(prev["result_json"]).get("assignments", {})
+    return frame, params
+
+
+# ---------------------------------------------------------------- the log
+
+def _append(conn, row: dict) -> dict:
+    """Chain the entry to the log's head and insert it (inside the caller's transaction)."""
+    head = sample_sql.head(conn)
+    row = {**{c: None for c in sample_sql.COLUMNS}, **row, "id": sample_sql.next_id(conn),
+           "previous_hash": head["hash"] if head else None, "created_at": utc_now()}
+    row["hash"] = entry_hash({k: row[k] for k in sample_sql.COLUMNS})
+    sample_sql.insert_entry(conn, row)
+    return row
+
+
+def _commitment(seed_text: str | None, sha: str | None, public: str | None, public_date: date | None) -> str:
+    given = [x for x in (seed_text, sha, public) if x]
+    if len(given) != 1:
+        raise UsageError("请给出一种种子承诺：--commit-seed（由本程序计算其 SHA-256，种子本身不保存）、"
+                         "--commit-sha256（种子的 SHA-256），或 --commit-public（公开的随机数来源）加 --public-date。")
+    if seed_text:
+        return "sha256:" + hashlib.sha256(seed_text.encode("utf-8")).hexdigest()
+    if sha:
+        h = sha.strip().lower()
+        if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
+            raise UsageError("--commit-sha256 应为 64 位十六进制的 SHA-256 值。")
+        return "sha256:" + h
+    if public_date is None:
+        raise UsageError("--commit-public 需要同时用 --public-date 给出该随机数公布的日期。")
+    return f"public:{public_date.isoformat()}:{public.strip()}"
+
+
+def plan(conn, req: Request, *, commit_seed: str | None = None, commit_sha256: str | None = None,
+         commit_public: str | None = None, public_date: date | None = None) -> Draw:
+    """Record, before the draw, the frame and a commitment to the seed (its SHA-256, or a named
+    future public random value), chained in the log: the 抽查计划公告 publishes both."""
+    commitment = _commitment(commit_seed, commit_sha256, commit_public, public_date)
+    with transaction(conn):
+        frame, params = _frame_and_params(conn, req, "", None)
+        row = _append(conn, {"kind": "plan", "level": req.level, "scope": req.scope.code, "year": req.year, "seed": "",
+                             "params_json": canonical(params), "frame_size": len(frame),
+                             "frame_sha256": fingerprint(frame), "frame_json": canonical(frame),
+                             "quota": quota(req.rate, len(frame)), "result_json": "{}", "commitment": commitment})
+    return load(row)
+
+
+def check_seed(plan_row: dict, seed: str, on: date) -> None:
+    """The revealed seed against the plan's commitment: a mismatch is refused."""
+    c = plan_row["commitment"] or ""
+    if c.startswith("sha256:"):
+        if hashlib.sha256(seed.encode("utf-8")).hexdigest() != c[7:]:
+            raise UsageError(f"种子与抽查计划（编号 {plan_row['id']}）公布的承诺不符：SHA-256(种子) 应为 {c[7:]}。",
+                             hint="请核对种子的每一个字符（全角/半角、空格），它必须与承诺时完全相同。")
+    elif c.startswith("public:"):
+        day = date.fromisoformat(c.split(":")[1])
+        if on < day:
+            raise UsageError(f"抽查计划（编号 {plan_row['id']}）约定的公开随机数要到 {day} 才公布，不能在此之前抽取。")
+
+
+def draw(conn, *, level: str, scope: str, year: int, seed: str, rate: float | str | None = None, spares: int = 0,
+         exclude_months: int | None = None, risk_weighted: bool = False, sectors: list[str] | None = None,
+         reason: str | None = None, as_of: date | None = None, inspectors: bool = True, plan: str | None = None,
+         plan_id: int | None = None, stage: Callable[[Draw], list[Staged]] | None = None) -> Draw:
+    """Draw, store (append-only, chained) and return a sample. `plan_id`: draw from a plan (its
+    frame and parameters; the seed must match its commitment). `stage`: writes the draw's
+    papers to temporary files before the draw commits; they are renamed after."""
+    if not seed or not seed.strip():
+        raise UsageError("请用 --seed 给出随机种子（如“2019-县级-第1批”），抽取结果由种子和名录唯一确定。")
+    staged: list[Staged] = []
+    try:
+        with transaction(conn):  # the chain head is read and the entry appended in one transaction
+            if plan_id is not None:
+                row = _from_plan(conn, plan_id, seed, reason, as_of)
+            else:
+                req = request(level=level, scope=scope, year=year, as_of=as_of, rate=rate, spares=spares,
+                              exclude_months=exclude_months, risk_weighted=risk_weighted, sectors=sectors,
+                              inspectors=inspectors, plan=plan)
+                row = _new_draw(conn, req, seed, reason)
+            reused = row.pop("_reused", False)
+            d = load(row)
+            if reused:
+                d.reused = True
+                return d
+            if stage:
+                staged = stage(d)  # raises: nothing is stored, the temporary files go
+    except BaseException:
+        for s in staged:
+            s.discard()
+        raise
+    _publish(staged, d)
+    return d
+
+
+def _new_draw(conn, req: Request, seed: str, reason: str | None) -> dict:
+    previous = sample_sql.same_batch(conn, req.level, req.scope.code, req.year, seed)
+    frame, params = _frame_and_params(conn, req, seed, previous["id"] if previous else None)
+    result = compute(frame, params)  # raises before anything is stored if inspectors cannot be assigned
+    if previous and not reason:
+        same = previous["frame_sha256"] == fingerprint(frame) and previous["result_json"] == canonical(result) \
+            and json.loads(previous["params_json"]) == params
+        if same:  # the same request again (or twice at once): one draw
+            return {**previous, "_reused": True}
+        raise UsageError(f"本批次（{labels.level(req.level)} {req.scope.name} {req.year}年 种子“{seed}”）已于 "
+                         f"{previous['created_at']} 抽取过（编号 {previous['id']}），名录或参数已有变化。"
+                         f"重新抽取须用 --reason 说明原因，原结果会保留。")
+    return _append(conn, {"kind": "draw", "level": req.level, "scope": req.scope.code, "year": req.year, "seed": seed,
+                          "params_json": canonical(params), "frame_size": len(frame), "frame_sha256": fingerprint(frame),
+                          "frame_json": canonical(frame), "quota": quota(req.rate, len(frame)),
+                          "result_json": canonical(result), "reason": reason,
+                          "supersedes": previous["id"] if previous else None})
+
+
+def _from_plan(conn, plan_id: int, seed: str, reason: str | None, as_of: date | None) -> dict:
+    p = sample_sql.draw(conn, plan_id)
+    if p is None or p["kind"] != "plan":
+        raise UsageError(f"没有编号为 {plan_id} 的抽查计划（zjsafety sample list 查看全部）。")
+    check_seed(p, seed, as_of or date.today())
+    done = conn.execute("SELECT * FROM sample_draw WHERE plan_id = ? ORDER BY id DESC LIMIT 1", (plan_id,)).fetchone()
+    params = {**json.loads(p["params_json"]), "seed": seed, "plan_id": plan_id}
+    frame = json.loads(p["frame_json"])
+    result = compute(frame, params)
+    if done is not None and not reason:
+        if dict(done)["result_json"] == canonical(result):
+            return {**dict(done), "_reused": True}
+        raise UsageError(f"抽查计划 {plan_id} 已抽取过（编号 {done['id']}）；重新抽取须用 --reason 说明原因。")
+    return _append(conn, {"kind": "draw", "level": p["level"], "scope": p["scope"], "year": p["year"], "seed": seed,
+                          "params_json": canonical(params), "frame_size": p["frame_size"],
+                          "frame_sha256": p["frame_sha256"], "frame_json": p["frame_json"], "quota": p["quota"],
+                          "result_json": canonical(result), "reason": reason, "plan_id": plan_id,
+                          "commitment": p["commitment"], "supersedes": done["id"] if done is not None else None})
+
+
+def _publish(staged: list[Staged], d: Draw) -> None:
+    try:
+        for s in staged:
+            s.publish()
+    except (MachineError, KeyboardInterrupt) as exc:
+        for s in staged:
+            s.discard()
+        why = exc.message if isinstance(exc, MachineError) else "已中断"
+        raise MachineError(f"抽取已保存（编号 {d.id}），但文件未能全部写出：{why}",
+                           hint=f"可用 zjsafety sample export {d.id} --dir 文件夹 重新写出任务清单、公告和记录。") from None

@@ -1,128 +1,212 @@
-"""Documents of a draw: the task list (xlsx) and the three public notices (docx):
-抽查计划公告, 抽查任务公告, 抽查结果公告. Public documents mask phone and ID numbers."""
+"""The papers of a draw: the task list (xlsx) for the office, and for the public the notices
+(docx, official layout, personal data masked): 抽查计划公告 for a plan; 抽查任务公告 and
+抽查结果公告 for a draw; and the 抽查过程记录 with signature lines for the witnesses. Every
+notice prints the entry's hash and the one before it, so a published notice anchors the log."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from openpyxl.styles import Font
 
 from zjsafety.core import divisions, labels
-from zjsafety.core.masking import mask
-from zjsafety.core.paths import atomic_path, check_folder
 from zjsafety.core.clock import beijing
+from zjsafety.core.document import Official
+from zjsafety.core.masking import mask
+from zjsafety.core.paths import Staged, check_folder, check_output
 from zjsafety.core.workbook import add_sheet, new_workbook, save
+from zjsafety.sampling.export import result_rows
 from zjsafety.store import sample_sql
 
-LEVEL_LABEL = labels.LEVEL
+Writer = Callable[[Path], object]
 
 
-
-def _reason_label(reason: str) -> str:
-    return labels.reason(reason)
-
-
-def _rows(draw):
-    info = {f["key"]: f for f in draw.frame}
-    roster = {i["badge"]: i for i in draw.params.get("roster", [])}
-    for n, s in enumerate(draw.result["selected"], 1):
-        f = info[s["key"]]
-        insp = [roster.get(b, {"badge": b}) for b in draw.result.get("assignments", {}).get(s["key"], [])]
-        yield n, f, s, insp
+def _head(d) -> str:
+    r = d.row
+    return f"{divisions.full_name(r['scope'])}{r['year']}年度安全生产{labels.level(r['level'])}督查“双随机”抽查"
 
 
-def write_task_xlsx(conn, draw, path: Path) -> Path:
+def _chain_lines(d) -> list[str]:
+    r = d.row
+    return [f"本记录哈希（SHA-256）：{r['hash']}", f"前一条记录哈希：{r['previous_hash'] or '（无，这是第一条）'}",
+            f"复核方法：任何人可按公开的算法（{d.params['algorithm']}）用种子和名录重算；"
+            f"zjsafety sample verify {r['id']} --expect-head 最新公布的哈希"]
+
+
+def _commitment_text(c: str | None) -> str:
+    if not c:
+        return "未事先承诺种子（抽取时给出）"
+    if c.startswith("sha256:"):
+        return f"种子的 SHA-256 为 {c[7:]}（抽取时公布种子，任何人可核对）"
+    _, day, what = c.split(":", 2)
+    return f"种子取 {day} 公布的“{what}”"
+
+
+def _quota_lines(d) -> list[str]:
+    r, res, p = d.row, d.result, d.params
+    lines = [f"抽查名录：{r['frame_size']} 家企业（名录指纹 SHA-256：{r['frame_sha256']}）",
+             f"抽查比例 {p['rate']}：应督查 ⌈{p['rate']} × {r['frame_size']}⌉ = {r['quota']} 家"]
+    if r["kind"] == "draw":
+        lines += [f"本年已覆盖 {res['covered']} 家（已督查或此前批次已抽中），本批应抽 {res['remaining']} 家："
+                  f"重点企业 {res['must']} 家直接列入，随机抽取 {res['random']} 家"
+                  + (f"（重点企业超出配额 {res['overflow']} 家，已全部列入）" if res["overflow"] else "")
+                  + (f"（可抽企业不足，少抽 {res['shortfall']} 家）" if res["shortfall"] else "")]
+    return lines
+
+
+def task_xlsx(conn, d) -> Writer:
     """抽查任务清单: the drawn enterprises with their inspectors, the spares, and the draw's facts."""
-    wb = new_workbook()
-    title = (f"{divisions.full_name(draw.row['scope'])} {draw.row['year']}年{labels.level(draw.row['level'])}督查抽查任务"
-             f"（种子：{draw.row['seed']}）")
-    ws = add_sheet(wb, "抽查任务", head_row=2, widths=[6, 34, 22, 14, 20, 30, 16, 28, 20],
-                   head=["序号", "企业名称", "统一社会信用代码", "乡镇（街道）", "行业领域", "入选原因", "检查人员", "执法证号",
-                         "检查结果"])
-    ws.ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
-    for n, f, s, insp in _rows(draw):
-        ws.write([n, f.get("name"), f.get("uscc") or f["key"], f.get("township"), "、".join(f.get("sectors") or []),
-                  labels.reason(s["reason"]), "、".join(i.get("name") or "" for i in insp),
-                  "、".join(i["badge"] for i in insp), None])
-    sp = add_sheet(wb, "备选企业", head=["顺序", "企业名称", "统一社会信用代码", "层（行业|乡镇）"], widths=[6, 34, 22, 30])
-    info = {f["key"]: f for f in draw.frame}
-    for n, s in enumerate(draw.result["spares"], 1):
-        f = info[s["key"]]
-        sp.write([n, f.get("name"), f.get("uscc") or f["key"], s["stratum"]])
-    meta = add_sheet(wb, "抽取信息", widths=[20, 70], landscape=False)
-    for k, v in (("抽取编号", draw.id), ("层级", labels.level(draw.row["level"])), ("范围", draw.row["scope"]),
-                 ("年度", draw.row["year"]), ("种子", draw.row["seed"]), ("名录企业数", draw.row["frame_size"]),
-                 ("名录指纹 SHA-256", draw.row["frame_sha256"]), ("配额", draw.row["quota"]),
-                 ("本年已覆盖", draw.params["covered"]), ("本次应抽", draw.params["remaining"]),
-                 ("记录哈希", draw.row["hash"]), ("前序哈希", draw.row["previous_hash"]),
-                 ("算法", draw.params["algorithm"]), ("抽取时间（北京时间）", beijing(draw.row["created_at"]))):
-        meta.write([k, "" if v is None else str(v)])
-    return save(wb, path)
+    def write(path: Path) -> None:
+        wb = new_workbook()
+        head, rows = result_rows(d)
+        ws = add_sheet(wb, "抽查任务", head_row=2, head=head + ["检查结果"], widths=[6, 34, 22, 24, 30, 10, 30, 20])
+        ws.ws.cell(row=1, column=1, value=f"{_head(d)}任务清单（种子：{d.row['seed']}）").font = Font(bold=True, size=13)
+        for row in rows:
+            ws.write(row + [None])
+        info = {f["key"]: f for f in d.frame}
+        sp = add_sheet(wb, "备选企业", head=["顺序", "企业名称", "统一社会信用代码", "层（行业|乡镇）"], widths=[6, 34, 22, 30])
+        for n, s in enumerate(d.result["spares"], 1):
+            f = info[s["key"]]
+            sp.write([n, f.get("name"), f.get("uscc") or f["key"], s["stratum"]])
+        meta = add_sheet(wb, "抽取信息", widths=[22, 90], landscape=False)
+        r = d.row
+        for k, v in (("抽取编号", r["id"]), ("层级", labels.level(r["level"])), ("范围", divisions.full_name(r["scope"])),
+                     ("年度", r["year"]), ("种子", r["seed"]), ("种子承诺", _commitment_text(r.get("commitment"))),
+                     *[(f"配额{i + 1}", line) for i, line in enumerate(_quota_lines(d))],
+                     ("算法", d.params["algorithm"]), ("抽取时间（北京时间）", beijing(r["created_at"])),
+                     ("记录哈希", r["hash"]), ("前一条记录哈希", r["previous_hash"] or "")):
+            meta.write([k, "" if v is None else str(v)])
+        save(wb, path)
+    return write
 
 
-def write_notices(conn, draw, folder: Path) -> list[Path]:
-    """抽查计划公告, 抽查任务公告 and 抽查结果公告 as Word documents, personal data masked."""
-    from docx import Document
-    check_folder(folder)
-    place = divisions.full_name(draw.row["scope"])
-    lvl = LEVEL_LABEL[draw.row["level"]]
-    year = draw.row["year"]
-    head = f"{place}{year}年度安全生产{lvl}督查“双随机”抽查"
-    paths = []
-
-    doc = Document()
-    doc.add_heading(f"{head}计划公告", level=1)
-    doc.add_paragraph(
-        f"根据《浙江省安全生产综合治理三年行动计划》四(二)2 关于{lvl}督查企业不少于辖区企业总量"
-        f"{draw.params['rate']:.0%} 的要求，现将{year}年度{lvl}督查抽查计划公告如下：")
-    for line in (f"抽查对象名录：{draw.row['frame_size']} 家企业（名录指纹 SHA-256：{draw.row['frame_sha256']}）",
-                 f"抽查比例：{draw.params['rate']:.0%}，全年应督查 {draw.row['quota']} 家，此前已覆盖 {draw.params['covered']} 家",
-                 f"随机种子：{draw.row['seed']}；抽取方法：{draw.params['algorithm']}（公开算法，任何人可用种子和名录复算）",
-                 "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"):
-        doc.add_paragraph(line, style="List Bullet")
-    p = folder / f"抽查计划公告_{year}_{labels.level(draw.row['level'])}_第{draw.id}号.docx"
-    _save_doc(doc, p)
-    paths.append(p)
-
-    doc = Document()
-    doc.add_heading(f"{head}任务公告", level=1)
-    t = doc.add_table(rows=1, cols=5)
-    t.style = "Table Grid"
-    for c, h in zip(t.rows[0].cells, ("序号", "企业名称", "统一社会信用代码", "入选原因", "检查人员")):
-        c.text = h
-    for n, f, s, insp in _rows(draw):
-        cells = t.add_row().cells
-        for c, v in zip(cells, (str(n), f.get("name") or "", f.get("uscc") or f["key"], _reason_label(s["reason"]),
-                                "、".join(f"{i.get('name') or ''}（{i['badge']}）" for i in insp))):
-            c.text = str(mask(v))
-    p = folder / f"抽查任务公告_{year}_{labels.level(draw.row['level'])}_第{draw.id}号.docx"
-    _save_doc(doc, p)
-    paths.append(p)
-
-    doc = Document()
-    doc.add_heading(f"{head}结果公告", level=1)
-    keys = [s["key"] for s in draw.result["selected"]]
-    done = sample_sql.results_for(conn, keys, draw.row["level"], draw.params["as_of"])
-    doc.add_paragraph(f"本批抽查企业 {len(keys)} 家，已录入检查结果 {sum(1 for k in keys if k in done)} 家。")
-    t = doc.add_table(rows=1, cols=4)
-    t.style = "Table Grid"
-    for c, h in zip(t.rows[0].cells, ("企业名称", "检查日期", "检查结果", "发现隐患")):
-        c.text = h
-    info = {f["key"]: f for f in draw.frame}
-    for k in keys:
-        recs = done.get(k) or [None]
-        for r in recs:
-            cells = t.add_row().cells
-            vals = (info[k].get("name") or k, r["inspected_on"] if r else "尚未检查", (r or {}).get("result") or "",
-                    str((r or {}).get("hazards_found") or ""))
-            for c, v in zip(cells, vals):
-                c.text = str(mask(v))
-    p = folder / f"抽查结果公告_{year}_{labels.level(draw.row['level'])}_第{draw.id}号.docx"
-    _save_doc(doc, p)
-    paths.append(p)
-    return paths
+def plan_notice(d) -> Writer:
+    def write(path: Path) -> None:
+        doc = Official(f"{_head(d)}计划公告")
+        doc.para(f"根据《浙江省安全生产综合治理三年行动计划》四(二)2 关于{labels.level(d.row['level'])}督查企业"
+                 f"比例的要求，现将{d.row['year']}年度督查抽查计划公告如下。")
+        for line in _quota_lines(d) + [f"种子承诺：{_commitment_text(d.row['commitment'])}",
+                                      f"抽取方法：{d.params['algorithm']}（公开算法，见 zjsafety 说明；名录文件可依申请查阅）",
+                                      "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"]:
+            doc.para(line)
+        for line in _chain_lines(d):
+            doc.para(line)
+        doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
+        doc.save(path)
+    return write
 
 
-def _save_doc(doc, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        doc.save(tmp)
+def task_notice(d) -> Writer:
+    def write(path: Path) -> None:
+        doc = Official(f"{_head(d)}任务公告")
+        doc.para(f"本批抽查按公开算法由种子“{d.row['seed']}”和公布的名录抽取，结果如下；任何人可复算核对。")
+        for line in _quota_lines(d) + [f"种子承诺：{_commitment_text(d.row.get('commitment'))}"]:
+            doc.para(line)
+        head, rows = result_rows(d)
+        doc.table(head, [[mask(str(c)) for c in row] for row in rows], size=9)
+        for line in _chain_lines(d):
+            doc.para(line)
+        doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
+        doc.save(path)
+    return write
+
+
+def result_notice(conn, d) -> Writer:
+    def write(path: Path) -> None:
+        doc = Official(f"{_head(d)}结果公告")
+        keys = [s["key"] for s in d.result["selected"]]
+        done = sample_sql.results_for(conn, keys, d.row["level"], d.params["as_of"])
+        doc.para(f"本批抽查企业 {len(keys)} 家，已录入检查结果 {sum(1 for k in keys if k in done)} 家。")
+        info = {f["key"]: f for f in d.frame}
+        rows = []
+        for k in keys:
+            for r in done.get(k) or [None]:
+                rows.append([info[k].get("name") or k, info[k].get("uscc") or k, r["inspected_on"] if r else "尚未检查",
+                             (r or {}).get("result") or "", str((r or {}).get("hazards_found") or "")])
+        doc.table(["企业名称", "统一社会信用代码", "检查日期", "检查结果", "发现隐患"],
+                  [[mask(str(c)) for c in row] for row in rows], size=9)
+        for line in _chain_lines(d):
+            doc.para(line)
+        doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
+        doc.save(path)
+    return write
+
+
+def record(d) -> Writer:
+    """抽查过程记录: everything needed to recompute and attest the draw, with signature lines."""
+    def write(path: Path) -> None:
+        r, p = d.row, d.params
+        doc = Official(f"{_head(d)}过程记录")
+        doc.table(["事项", "内容"], [
+            ["抽取编号", str(r["id"])], ["范围", f"{divisions.full_name(r['scope'])}（{r['scope']}）"],
+            ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", p["as_of"]],
+            ["名录", f"{r['frame_size']} 家；SHA-256：{r['frame_sha256']}"],
+            ["种子承诺", _commitment_text(r.get("commitment"))], ["种子", r["seed"]],
+            ["算法", p["algorithm"]], ["抽取时间（北京时间）", beijing(r["created_at"], seconds=True)],
+            *[["配额", line] for line in _quota_lines(d)[1:]],
+            ["本记录哈希", r["hash"]], ["前一条记录哈希", r["previous_hash"] or "（无）"],
+            *([["重新抽取", f"替代第 {r['supersedes']} 号，原因：{r['reason']}"]] if r.get("supersedes") else [])], size=10.5)
+        head, rows = result_rows(d)
+        doc.heading("抽取结果")
+        doc.table(head, [[mask(str(c)) for c in row] for row in rows], size=9)
+        doc.heading("现场人员签字")
+        for who in ("抽取操作人", "监督人", "见证人", "见证人"):
+            doc.para(f"{who}：____________________    日期：__________", indent=False)
+        doc.save(path)
+    return write
+
+
+def _day(d) -> date:
+    return date.fromisoformat(beijing(d.row["created_at"])[:10])
+
+
+def targets(conn, d, *, xlsx: Path | None = None, notice_dir: Path | None = None,
+            record_path: Path | None = None) -> list[tuple[Path, Writer]]:
+    """The papers asked for, as (final path, writer)."""
+    out: list[tuple[Path, Writer]] = []
+    if xlsx:
+        out.append((Path(xlsx), task_xlsx(conn, d)))
+    tag = f"{d.row['year']}_{labels.level(d.row['level'])}_第{d.row['id']}号"
+    if notice_dir:
+        folder = check_folder(notice_dir, what="公告文件夹")
+        if d.row["kind"] == "plan":
+            out.append((folder / f"抽查计划公告_{tag}.docx", plan_notice(d)))
+        else:
+            out += [(folder / f"抽查任务公告_{tag}.docx", task_notice(d)),
+                    (folder / f"抽查结果公告_{tag}.docx", result_notice(conn, d)),
+                    (folder / f"抽查过程记录_{tag}.docx", record(d))]
+    if record_path and d.row["kind"] == "draw":
+        out.append((Path(record_path), record(d)))
+    return out
+
+
+def check_targets(xlsx: Path | None, notice_dir: Path | None, record_path: Path | None, reads=()) -> None:
+    """Before anything is drawn: every path the papers will take can be written."""
+    if xlsx:
+        check_output(xlsx, reads=reads, what="任务清单")
+    if record_path:
+        check_output(record_path, reads=reads, what="过程记录")
+    if notice_dir:
+        check_folder(notice_dir, what="公告文件夹")
+
+
+def stage(conn, d, **paths) -> list[Staged]:
+    """Write the papers to temporary files beside their final names (renamed by the caller)."""
+    staged: list[Staged] = []
+    try:
+        for final, write in targets(conn, d, **paths):
+            s = Staged(final)
+            staged.append(s)
+            write(s.tmp)
+    except BaseException:
+        for s in staged:
+            s.discard()
+        raise
+    return staged
+
+
+def write_papers(conn, d, **paths) -> list[Path]:
+    """The papers of a stored draw, written now (`sample export`)."""
+    return [s.publish() for s in stage(conn, d, **paths)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from zjsafety.core.clock import utc_now
 from zjsafety.store.audit_sql import repeat_hazards_sql
 from zjsafety.store.scope_sql import bind
 
@@ -82,41 +81,54 @@ def draw(conn: sqlite3.Connection, draw_id: int) -> dict | None:
     return dict(r) if r else None
 
 
-def last_draw(conn: sqlite3.Connection) -> dict | None:
+def head(conn: sqlite3.Connection) -> dict | None:
+    """The last entry of the log (read inside the transaction that appends after it)."""
     r = conn.execute("SELECT * FROM sample_draw ORDER BY id DESC LIMIT 1").fetchone()
     return dict(r) if r else None
 
 
 def same_batch(conn: sqlite3.Connection, level: str, scope: str, year: int, seed: str) -> dict | None:
-    r = conn.execute("SELECT * FROM sample_draw WHERE level=? AND scope=? AND year=? AND seed=? ORDER BY id DESC "
-                     "LIMIT 1", (level, scope, year, seed)).fetchone()
+    """The batch's current draw: the latest draw of this level, scope, year and seed."""
+    r = conn.execute("SELECT * FROM sample_draw WHERE kind = 'draw' AND level=? AND scope=? AND year=? AND seed=? "
+                     "ORDER BY id DESC LIMIT 1", (level, scope, year, seed)).fetchone()
     return dict(r) if r else None
 
 
 def previous_of_level(conn: sqlite3.Connection, level: str, scope: str, before_id: int | None = None) -> dict | None:
-    r = conn.execute("SELECT * FROM sample_draw WHERE level=? AND scope=? AND (? IS NULL OR id < ?) "
-                     "ORDER BY id DESC LIMIT 1", (level, scope, before_id, before_id)).fetchone()
+    """The latest draw of this level and scope that no redraw replaced (before `before_id`)."""
+    r = conn.execute("""SELECT * FROM sample_draw d WHERE kind = 'draw' AND level=? AND scope=?
+                          AND (? IS NULL OR id < ?)
+                          AND NOT EXISTS (SELECT 1 FROM sample_draw x WHERE x.supersedes = d.id)
+                        ORDER BY id DESC LIMIT 1""", (level, scope, before_id, before_id)).fetchone()
     return dict(r) if r else None
 
 
-def earlier_selected(conn: sqlite3.Connection, level: str, scope: str, year: int) -> set[str]:
-    """Keys selected by the year's earlier draws of this level and scope (latest of each batch)."""
+def earlier_selected(conn: sqlite3.Connection, level: str, scope: str, year: int, replacing: int | None) -> set[str]:
+    """Keys selected by the year's draws of this level and scope that stand: not replaced by a
+    redraw, and not the one being replaced now."""
     keys: set[str] = set()
     rows = conn.execute("""
-        SELECT result_json FROM sample_draw d WHERE level=? AND scope=? AND year=?
-          AND NOT EXISTS (SELECT 1 FROM sample_draw r WHERE r.supersedes = d.id)""", (level, scope, year))
+        SELECT result_json FROM sample_draw d WHERE kind = 'draw' AND level=? AND scope=? AND year=?
+          AND (? IS NULL OR id != ?)
+          AND NOT EXISTS (SELECT 1 FROM sample_draw r WHERE r.supersedes = d.id)""",
+                        (level, scope, year, replacing, replacing))
     for (res,) in rows:
         keys.update(x["key"] for x in json.loads(res)["selected"])
     return keys
 
 
-def insert_draw(conn: sqlite3.Connection, row: dict) -> int:
-    row = {**row, "created_at": row.get("created_at") or utc_now()}
-    cols = ["level", "scope", "year", "seed", "params_json", "frame_size", "frame_sha256", "frame_json", "quota",
-            "result_json", "previous_hash", "hash", "reason", "supersedes", "created_at"]
-    cur = conn.execute(f"INSERT INTO sample_draw({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
-                       [row[c] for c in cols])
-    return cur.lastrowid
+COLUMNS = ["id", "kind", "level", "scope", "year", "seed", "params_json", "frame_size", "frame_sha256", "frame_json",
+           "quota", "result_json", "previous_hash", "hash", "reason", "supersedes", "created_at", "commitment",
+           "plan_id"]
+
+
+def insert_entry(conn: sqlite3.Connection, row: dict) -> None:
+    conn.execute(f"INSERT INTO sample_draw({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
+                 [row.get(c) for c in COLUMNS])
+
+
+def next_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM sample_draw").fetchone()[0]
 
 
 def results_for(conn: sqlite3.Connection, keys: list[str], level: str, since: str) -> dict[str, list[dict]]:
@@ -133,3 +145,4 @@ def results_for(conn: sqlite3.Connection, keys: list[str], level: str, since: st
                 ORDER BY i.inspected_on""", part + part + [level, since]):
             out.setdefault(r["key"], []).append(dict(r))
     return out
+

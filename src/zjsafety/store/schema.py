@@ -176,5 +176,14 @@ def m5(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE import_batch SET path = file_name")
 
 
-MIGRATIONS: list = [M1, M2, M3, M4, m5]
+# The draw log keeps two kinds of entry: a plan (the frame and a commitment to the seed, made
+# public before the draw) and a draw; a draw made from a plan names it.
+M6 = """
+ALTER TABLE sample_draw ADD COLUMN kind TEXT NOT NULL DEFAULT 'draw';
+ALTER TABLE sample_draw ADD COLUMN commitment TEXT;
+ALTER TABLE sample_draw ADD COLUMN plan_id INTEGER REFERENCES sample_draw(id);
+CREATE INDEX ix_sample_batch ON sample_draw(level, scope, year, seed);
+"""
+
+MIGRATIONS: list = [M1, M2, M3, M4, m5, M6]
 LATEST = len(MIGRATIONS)
