@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
 def build(db: Path, n_ent: int, n_haz: int) -> None:
-    from zjsafety import divisions
+    from zjsafety.core import divisions
     from zjsafety.store import connect
     counties = [d.code for d in divisions.all_divisions().values() if d.level == "county" and d.current]
     conn = connect(db)
@@ -54,10 +54,10 @@ def build(db: Path, n_ent: int, n_haz: int) -> None:
         SELECT 'S' || id, id, county_code, '2017-' || printf('%02d', 7 + id % 6) || '-15', (id % 11 = 0), 1
         FROM enterprise WHERE id % 9 != 0""")
     c(f"""WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n_haz})
-        INSERT INTO hazard(hazard_no, enterprise_id, county_code, sector, found_on, description, hazard_type,
+        INSERT INTO hazard(natural_key, hazard_no, enterprise_id, county_code, sector, found_on, description, hazard_type,
                            is_major, status, deadline, rectified_on, listed, report_dept, report_workers, batch_id,
                            src_row)
-        SELECT 'H' || i, e, (SELECT county_code FROM enterprise WHERE id = e), NULL,
+        SELECT 'H:U:B' || e || ':H' || i, 'H' || i, e, (SELECT county_code FROM enterprise WHERE id = e), NULL,
                '201' || (7 + i % 3) || '-' || printf('%02d', 1 + i % 12) || '-' || printf('%02d', 1 + i % 28),
                '隐患' || (i % 40), '类' || (i % 12), (i % 33 = 0),
                CASE i % 4 WHEN 0 THEN '未整改' WHEN 1 THEN '整改中' ELSE '已整改' END,
@@ -104,7 +104,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    db = OUT / f"province_{args.enterprises}_{args.hazards}_v2.db"
+    db = OUT / f"province_{args.enterprises}_{args.hazards}_v3.db"
     if not db.exists():
         build(db, args.enterprises, args.hazards)
     exe = [sys.executable, "-m", "zjsafety", "--db", str(db), "audit", "--as-of", "2018-12-31", "--json"]

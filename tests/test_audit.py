@@ -66,12 +66,20 @@ def test_retired_county_rolls_into_its_successor_only_after_2021(county):
     rep = run(county, "330105", date(2022, 1, 1), rules=["screening-coverage"])
     r = pick(rep, "screening-coverage", "330105", "工矿商贸")
     assert (r.numerator, r.denominator) == (1, 2)  # E5 (330103) now reports under 拱墅区
-    # a city audit in 2018 shows 下城区 as its own county and rolls everything up
+    # a city audit in 2018 shows 下城区 as its own county and rolls up the counties that sent
+    # screenings: 拱墅区 (E6) sent none, so it is left out and named, not counted as 0%
     rep = run(county, "3301", END_2018, rules=["screening-coverage"])
     assert pick(rep, "screening-coverage", "330103", "工矿商贸").numerator == 1
+    assert not [r for r in rep.results if r.scope == "330105"]
     total = pick(rep, "screening-coverage", "330100", "工矿商贸")
-    assert (total.numerator, total.denominator) == (3, 4)  # E1, E2, E5 of E1, E2, E5, E6
-    assert sorted(total.missing) == [U["E6"]]
+    assert (total.numerator, total.denominator) == (3, 3)  # E1, E2, E5
+    cov = total.extra["coverage"]
+    assert (cov["reporting"], cov["expected"]) == (2, 13) and "330105" in cov["missing"]
+    assert total.status == "partial" and "数据覆盖 2/13" in total.note
+    # in 2022 下城区's rows stand for 拱墅区: two of Hangzhou's 13 counties of that year report
+    rep = run(county, "3301", date(2022, 1, 1), rules=["screening-coverage"])
+    cov = pick(rep, "screening-coverage", "330100", "工矿商贸").extra["coverage"]
+    assert cov["reporting"] == 2 and "330105" not in cov["missing"] and "330103" not in cov["missing"]
 
 
 def test_major_hazard_registration_listed_supervision_and_dual_report(county):

@@ -7,10 +7,27 @@ from typing import Annotated, Optional
 
 import typer
 
-from zjsafety.commands.options import (AsOfOpt, DbOpt, DebugOpt, JsonOpt, PlanOpt, Run, ScopeOpt, YearOpt, choice,
+from zjsafety.commands.options import (AllowPartialOpt, AsOfOpt, DbOpt, DebugOpt, JsonOpt, PlanOpt, Run, ScopeOpt, YearOpt, choice,
                                        command, group)
 from zjsafety.commands.render import out, print_json
 from zjsafety.core import labels
+
+def missing_limit(value: str | None) -> int | None | str:
+    """--missing-limit: a count, or 全部/all; not given: the library's default for the scope."""
+    from zjsafety.core.errors import UsageError
+    from zjsafety.rules.audit import AUTO
+    if value is None:
+        return AUTO
+    if value.strip().lower() in ("all", "全部"):
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise UsageError(f"--missing-limit 应为不小于 0 的整数或“全部”，而不是“{value}”。")
+    return n
+
 
 LevelOpt = Annotated[Optional[str], typer.Option("--level", metavar="层级", help="督查层级：县级、市级、省级（或 county、city、province）。")]
 
@@ -42,9 +59,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context, scope: ScopeOpt = None, as_of: AsOfOpt = None, year: YearOpt = None, plan: PlanOpt = None,
         rule: Annotated[Optional[list[str]], typer.Option("--rule", metavar="规则", help="只核查这些规则（编号或名称，可多次使用）。")] = None,
         xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="文件.xlsx", help="同时写出核查工作簿（汇总 + 每条规则的缺项）。")] = None,
+        allow_partial: AllowPartialOpt = False,
+        limit: Annotated[Optional[str], typer.Option(
+            "--missing-limit", metavar="条数", help="每个结果最多列出多少个缺项（--json 中；缺项总数总会给出）。"
+            "默认：县级范围全部列出，市、省范围列前 1000 个；“全部”为不限。--xlsx 和 audit explain 总是列出全部。")] = None,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
-        """核查指标（--scope 为市或省时同时列出各县）。退出码：0 全部达标，1 有未达标。"""
+        """核查指标（--scope 为市或省时同时列出各县，并注明数据覆盖了几个县）。退出码：0 全部达标，1 有未达标或数据不全。"""
         if ctx.invoked_subcommand:
             return
         from zjsafety.rules.audit import explain_all, run as run_audit
@@ -54,7 +75,8 @@ def register(app: typer.Typer) -> None:
             if xlsx:
                 run.check_output(xlsx, conn, what="核查工作簿")
             report = run_audit(conn, run.scope(scope), run.as_of(as_of), year=year, plan=plan,
-                               rules=[rule_id(r, plan) for r in rule] if rule else None)
+                               rules=[rule_id(r, plan) for r in rule] if rule else None,
+                               allow_partial=allow_partial, missing_limit=missing_limit(limit))
             path = None
             if xlsx:
                 from zjsafety.reports.audit_xlsx import write_audit_xlsx
@@ -80,15 +102,17 @@ zjsafety audit explain 各级督查企业比例 --scope 西湖区 --level 县级
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
         """列出某个指标背后未达标的对象（企业、隐患、风险……）及其来源文件和行号。"""
-        from zjsafety.rules.audit import explain as run_explain
+        from zjsafety.rules.audit import coverage, explain as run_explain
         run = Run(db, as_json, debug)
         plan = run.plan(plan)
         rid = rule_id(rule, plan)
         with run.open_db() as conn:
-            items = run_explain(conn, rid, run.scope(scope), run.as_of(as_of), sector=sector, year=year,
+            sc, day = run.scope(scope), run.as_of(as_of)
+            items = run_explain(conn, rid, sc, day, sector=sector, year=year,
                                 level=choice(level, labels.LEVEL, "--level"), plan=plan)
+            cov = coverage(conn, rid, sc, day, year=year, plan=plan)
         if run.json:
-            print_json({"rule": rid, "items": items})
+            print_json({"rule": rid, "coverage": cov, "items": items})
         else:
             from zjsafety.commands.render import explain_table
-            explain_table(rid, items)
+            explain_table(rid, items, cov)

@@ -131,7 +131,7 @@ def audit_table(report) -> None:
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
             label_col = f"{labels.level(r.level)}·{r.sector}" if r.level and r.sector else (r.sector or labels.level(r.level))
             cells = [divisions.full_name(r.scope), label_col, str(r.year or ""), frac,
-                     _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(len(r.missing) or "")]
+                     _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(r.missing_total or "")]
             if shared is None:
                 cells.append(r.note or "")
             t.add_row(*cells)
@@ -140,6 +140,9 @@ def audit_table(report) -> None:
     out.print("，".join(f"{labels.status(k)} {counts[k]}" for k in ("pass", "fail", "amber", "n/a", "partial")
                        if k != "partial" or counts[k]) +
               f"。查看缺项：zjsafety audit explain 规则编号 --scope {report.scope}")
+    if counts["partial"]:
+        out.print("[magenta]数据不全[/magenta]：有县（市、区）未报送该项数据，汇总数只反映已报送的县，因此不判定是否达标。"
+                  "audit explain 列出未报送的县；确需按已报送的数据判定时加 --allow-partial。")
 
 
 def _num(x) -> str:
@@ -148,7 +151,11 @@ def _num(x) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
-def explain_table(rule: str, items: list[dict], cap: int = 200) -> None:
+def explain_table(rule: str, items: list[dict], coverage: dict | None = None, cap: int = 200) -> None:
+    if coverage and coverage["expected"] > 1:
+        out.print(f"{coverage['text'].split('（缺')[0]}。" + (
+            f"[magenta]未报送该项数据的县（市、区）（{len(coverage['missing'])}）[/magenta]："
+            + "、".join(coverage["missing_names"]) if coverage["missing"] else "各县（市、区）均已报送。"))
     if not items:
         out.print(f"{rule}：没有未达标的对象。")
         return

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from zjsafety.commands.options import AsOfOpt, DbOpt, DebugOpt, JsonOpt, PlanOpt, Run, ScopeOpt, command, parse_day
+from zjsafety.commands.options import AllowPartialOpt, AsOfOpt, DbOpt, DebugOpt, JsonOpt, PlanOpt, Run, ScopeOpt, command, parse_day
 from zjsafety.commands.render import out, print_json
 
 
@@ -24,6 +24,7 @@ zjsafety report --scope 西湖区 -o -            （Markdown 输出到屏幕）
         plan: PlanOpt = None,
         public: Annotated[bool, typer.Option("--public", help="对外公开版：电话、身份证号脱敏。")] = False,
         office: Annotated[Optional[str], typer.Option("--office", metavar="发文机关", help="Word 报告末尾署名的发文机关（默认“××安全生产委员会办公室”）。")] = None,
+        allow_partial: AllowPartialOpt = False,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
         """生成上报的进展报告（每个数字都来自核查结果，可追溯到台账）。"""
@@ -34,7 +35,7 @@ zjsafety report --scope 西湖区 -o -            （Markdown 输出到屏幕）
             if not to_stdout:
                 run.check_output(output, conn, what="报告文件")
             data = reports.build(conn, run.scope(scope), run.as_of(as_of), since=parse_day(since, "--since"),
-                                 plan=run.plan(plan), office=office)
+                                 plan=run.plan(plan), office=office, allow_partial=allow_partial)
         if to_stdout:
             from zjsafety.reports.text import markdown
             import sys

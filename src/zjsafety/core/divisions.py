@@ -21,10 +21,16 @@ class Division:
     parent: str | None
     retired_in: int | None  # first year whose table lacks the code
     successors: tuple[str, ...]
+    established_in: int | None = None  # first year whose table has the code (None: before 2016)
 
     @property
     def current(self) -> bool:
         return self.retired_in is None
+
+    def in_force(self, year: int) -> bool:
+        """Was the code in the division table of `year`?"""
+        return (self.established_in is None or self.established_in <= year) and \
+            (self.retired_in is None or self.retired_in > year)
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +41,7 @@ def all_divisions() -> dict[str, Division]:
             code=r["code"], name=r["name"], level=r["level"], parent=r["parent_code"] or None,
             retired_in=int(r["retired_in"]) if r["retired_in"] else None,
             successors=tuple(x for x in r["successors"].split(";") if x),
+            established_in=int(r["established_in"]) if r["established_in"] else None,
         )
     return out
 

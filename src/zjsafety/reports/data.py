@@ -109,25 +109,26 @@ def phase_at(day: date, plan_name: str) -> dict | None:
 
 
 def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str | None = None,
-          office: str | None = None) -> ReportData:
-    """Everything a report shows. Figures: the audit at as_of (and at since, for progress), and
-    the trend chart's rule audited for each year from the plan's first year."""
+          office: str | None = None, allow_partial: bool = False) -> ReportData:
+    """Everything a report shows. Figures: one audit at as_of, which also gives the trend
+    chart's earlier years; with `since`, the progress rules audited at that date as well."""
     if since and since >= as_of:
         raise UsageError("--since 应早于 --as-of。")
     sc = Scope.of(scope, as_of)
-    audit = run(conn, sc, as_of, plan=plan)
     pack = load_pack(plan)
+    last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
+    audit = run(conn, sc, as_of, plan=plan, allow_partial=allow_partial,
+                history=list(range(pack["first_year"], last_year)))
     data = ReportData(audit.scope, as_of, audit, phase_at(as_of, pack["milestones"]), report_sql.sources(conn), [],
                       pack=pack, items=explain_all(conn, audit, plan=plan),
                       office=office or f"{sc.name}安全生产委员会办公室")
     trend_rule = data.chart_rule("trend")
-    last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
-    for y in range(pack["first_year"], last_year + 1) if trend_rule else ():
-        data.trend.extend(r for r in run(conn, sc, as_of, year=y, plan=plan, rules=[trend_rule]).results
-                          if r.scope == audit.scope)
+    data.trend = sorted((r for r in audit.history + audit.results if r.rule == trend_rule and r.scope == audit.scope),
+                        key=lambda r: r.year or 0)
     if since:
         data.since = since
-        data.before = run(conn, Scope(sc.code, since.year), since, plan=plan)
+        data.before = run(conn, Scope(sc.code, since.year), since, plan=plan, allow_partial=allow_partial,
+                          rules=pack["report"]["progress_rules"])
         data.changes = report_sql.changes(conn, sc, since.isoformat(), as_of.isoformat())
     return data
 

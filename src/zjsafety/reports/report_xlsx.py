@@ -38,7 +38,7 @@ def write_xlsx(data: ReportData, path: Path, *, public: bool = False) -> None:
                    widths=[9, 30, 16, 9, 12, 7, 9, 9, 8, 10, 10, 50, 8, 24])
     for r in a.results:
         row = ws.write([r.clause, r.title, divisions.full_name(r.scope), r.scope, result_label(r), r.year, r.ratio,
-                        r.target, r.status_label(), r.numerator, r.denominator, clean(r.note), len(r.missing), r.rule],
+                        r.target, r.status_label(), r.numerator, r.denominator, clean(r.note), r.missing_total, r.rule],
                        formats={7: "0.0%", 8: "0.0%"})
         ws.ws.cell(row=row, column=9).fill = PatternFill("solid", fgColor=STATUS_FILL.get(r.status, "FFFFFF"))
     ws.ws.column_dimensions["N"].hidden = True  # English rule keys, for scripts only

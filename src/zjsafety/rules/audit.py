@@ -15,9 +15,12 @@ from typing import Any
 from zjsafety.core import divisions
 from zjsafety.core.errors import UsageError
 from zjsafety.core.normalize import CellError, canonical_sector
-from zjsafety.rules.base import Context, Result
+from zjsafety.rules.base import Context, Result, Rule, cover
 from zjsafety.rules.pack import build_rules, load_pack
 from zjsafety.rules.scope import Scope
+
+AUTO = "auto"  # missing_limit: every item at county scope, the first 1,000 for a city or the province
+CITY_LIMIT = 1000
 
 
 @dataclass
@@ -28,15 +31,21 @@ class AuditReport:
     scope: str
     results: list[Result]
     settings: dict[str, Any] = field(default_factory=dict)
+    history: list[Result] = field(default_factory=list)  # earlier years of rules with a trend (`history=`)
+    missing_limit: int | None = None
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(r.status == "fail" for r in self.results) else 0
+        """1 when a figure is not met, or cannot be judged for want of some counties' data."""
+        return 1 if any(r.status in ("fail", "partial") for r in self.results) else 0
 
     def to_dict(self) -> dict:
-        return {"plan": self.plan, "plan_title": self.plan_title, "as_of": self.as_of.isoformat(),
-                "scope": self.scope, "scope_name": divisions.full_name(self.scope), "settings": self.settings,
-                "results": [r.to_dict() for r in self.results]}
+        d = {"plan": self.plan, "plan_title": self.plan_title, "as_of": self.as_of.isoformat(),
+             "scope": self.scope, "scope_name": divisions.full_name(self.scope), "settings": self.settings,
+             "missing_limit": self.missing_limit, "results": [r.to_dict() for r in self.results]}
+        if self.history:
+            d["history"] = [r.to_dict() for r in self.history]
+        return d
 
 
 def _scope(scope: str | Scope, as_of: date) -> Scope:
@@ -44,12 +53,24 @@ def _scope(scope: str | Scope, as_of: date) -> Scope:
 
 
 def run(conn, scope: str | Scope, as_of: date | None = None, *, year: int | None = None,
-        plan: str | Path | None = None, rules: list[str] | None = None) -> AuditReport:
+        plan: str | Path | None = None, rules: list[str] | None = None, allow_partial: bool = False,
+        missing_limit: int | None | str = AUTO, history: list[int] | None = None) -> AuditReport:
     """Every rule of the pack (or those named) for the scope; rolls up when the scope is a city
-    or the province, showing each county too."""
+    or the province, showing each county too, and says what each roll-up rests on.
+
+    `missing_limit`: how many missing items each result keeps (None: all; AUTO: all for a
+    county, the first 1,000 for a city or the province; `missing_count` always gives the total).
+    `history`: earlier years for which rules with a trend also give their figures, in the same
+    run (in `.history`)."""
     as_of = as_of or date.today()
     pack = load_pack(plan)
-    ctx = Context(conn, _scope(scope, as_of), as_of, year, pack)
+    sc = _scope(scope, as_of)
+    if missing_limit == AUTO:
+        missing_limit = None if sc.single_county else CITY_LIMIT
+    if missing_limit is not None and missing_limit < 0:
+        raise UsageError("--missing-limit 不能是负数。")
+    ctx = Context(conn, sc, as_of, year, pack, allow_partial=allow_partial, missing_limit=missing_limit,
+                  history=tuple(history or ()))
     selected = build_rules(pack)
     if rules:
         unknown = set(rules) - {r.p.id for r in selected}
@@ -57,10 +78,32 @@ def run(conn, scope: str | Scope, as_of: date | None = None, *, year: int | None
             raise UsageError(f"规则包中没有规则：{'、'.join(sorted(unknown))}")
         selected = [r for r in selected if r.p.id in rules]
     results: list[Result] = []
+    past: list[Result] = []
     for rule in selected:
-        results.extend(rule.run(ctx))
+        for r in rule.run(ctx):
+            if not ctx.single_county and r.scope == ctx.scope_code and "coverage" not in r.extra:
+                cover(ctx, r, rule.coverage(ctx, r.year))
+            (past if r.extra.pop("history", False) else results).append(r)
     settings = {r.p.id: r.p.model_dump(exclude={"id", "type", "title", "clause"}, mode="json") for r in selected}
-    return AuditReport(pack["plan"], pack["title"], as_of, ctx.scope.code, results, settings)
+    return AuditReport(pack["plan"], pack["title"], as_of, ctx.scope.code, results, settings, past, missing_limit)
+
+
+def coverage(conn, rule_id: str, scope: str | Scope, as_of: date | None = None, *, year: int | None = None,
+             plan: str | Path | None = None) -> dict:
+    """Which of the scope's counties hold the data a rule's figure rests on (for `audit explain`)."""
+    as_of = as_of or date.today()
+    pack = load_pack(plan)
+    ctx = Context(conn, _scope(scope, as_of), as_of, year, pack)
+    rule = _rule(pack, rule_id)
+    cov = rule.coverage(ctx, ctx.years()[-1] if rule.yearly else None)
+    return {**cov.to_dict(), "text": cov.text(), "missing_names": [divisions.full_name(c) for c in cov.missing]}
+
+
+def _rule(pack: dict, rule_id: str) -> Rule:
+    rule = next((r for r in build_rules(pack) if r.p.id == rule_id), None)
+    if rule is None:
+        raise UsageError(f"规则包中没有规则“{rule_id}”，可用：{'、'.join(r.p.id for r in build_rules(pack))}")
+    return rule
 
 
 def explain(conn, rule_id: str, scope: str | Scope, as_of: date | None = None, *, sector: str | None = None,
@@ -69,9 +112,7 @@ def explain(conn, rule_id: str, scope: str | Scope, as_of: date | None = None, *
     as_of = as_of or date.today()
     pack = load_pack(plan)
     ctx = Context(conn, _scope(scope, as_of), as_of, year, pack)
-    rule = next((r for r in build_rules(pack) if r.p.id == rule_id), None)
-    if rule is None:
-        raise UsageError(f"规则包中没有规则“{rule_id}”，可用：{'、'.join(r.p.id for r in build_rules(pack))}")
+    rule = _rule(pack, rule_id)
     if sector:
         try:
             sector = canonical_sector(sector)

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from zjsafety.core import divisions, labels
-from zjsafety.rules.scope import Scope
+from zjsafety.rules.scope import Coverage, Scope
 from zjsafety.store import audit_sql as q
 
 REGISTRY: dict[str, type["Rule"]] = {}
@@ -34,6 +34,10 @@ class Context:
     as_of: date
     year: int | None  # --year: the calendar year yearly rules look at (default: as_of's)
     pack: dict[str, Any]
+    allow_partial: bool = False  # judge a city/province figure on the counties that reported
+    missing_limit: int | None = None  # keep at most this many missing items per result (None: all)
+    history: tuple[int, ...] = ()  # earlier years a rule with a trend also gives (for reports)
+    _units: dict = field(default_factory=dict, repr=False)
 
     @property
     def single_county(self) -> bool:
@@ -46,6 +50,23 @@ class Context:
     def years(self) -> list[int]:
         """The calendar year yearly rules count: --year, else the as-of date's year."""
         return [self.year or self.as_of.year]
+
+    def units(self, table: str, start: date | None = None, end: date | None = None) -> frozenset[str]:
+        """The scope's reporting units holding rows of a table (dated in [start, end] when given);
+        asked once per audit."""
+        key = (table, start, end)
+        if key not in self._units:
+            self._units[key] = frozenset(q.reporting_units(
+                self.conn, self.scope, table, start.isoformat() if start else None, end.isoformat() if end else None))
+        return self._units[key]
+
+    def cap(self, items: list) -> list:
+        return items if self.missing_limit is None else items[:self.missing_limit]
+
+
+def year_window(ctx: Context, year: int) -> tuple[date, date]:
+    """1 January to 31 December of the year, or to the as-of date when that comes first."""
+    return date(year, 1, 1), min(date(year, 12, 31), ctx.as_of)
 
 
 @dataclass
@@ -66,6 +87,11 @@ class Result:
     missing: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     lower_is_better: bool = False
+    missing_count: int | None = None  # all items that miss, when `missing` keeps only the first ones
+
+    @property
+    def missing_total(self) -> int:
+        return len(self.missing) if self.missing_count is None else self.missing_count
 
     @property
     def on_schedule(self) -> bool:
@@ -81,6 +107,7 @@ class Result:
         d = {k: getattr(self, k) for k in ("rule", "clause", "title", "scope", "sector", "level", "year",
                                            "numerator", "denominator", "ratio", "target", "status", "note",
                                            "missing")}
+        d["missing_count"] = self.missing_total
         d["scope_name"] = divisions.full_name(self.scope)
         d.update(self.extra)
         return d
@@ -113,6 +140,12 @@ class Rule(ABC):
     type: ClassVar[str]
     Params: ClassVar[type[RuleParams]] = RuleParams
     summary: ClassVar[str] = ""  # what it measures, for README's catalogue
+    # The tables a figure rests on: a county counts as reporting for the rule when it holds rows
+    # of each (of the year, for a yearly rule). A city or province figure says how many of its
+    # counties report, and is not judged while some do not (see `cover`).
+    data_tables: ClassVar[tuple[str, ...]] = ()
+    yearly: ClassVar[bool] = False
+    aggregation: ClassVar[str] = "items"  # "items": over the items in scope; "reported": own totals first
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -129,14 +162,23 @@ class Rule(ABC):
     def explain(self, ctx: Context, county: str | None, sector: str | None) -> list[dict]:
         return []
 
+    def reporting(self, ctx: Context, year: int | None = None) -> frozenset[str]:
+        """The scope's reporting units that hold this rule's data (for the year, if yearly)."""
+        period = year_window(ctx, year) if self.yearly and year else (None, None)
+        sets = [ctx.units(t, *period) for t in self.data_tables]
+        return frozenset.intersection(*sets) if sets else frozenset()
+
+    def coverage(self, ctx: Context, year: int | None = None) -> Coverage:
+        return ctx.scope.coverage(self.reporting(ctx, year))
+
     def result(self, ctx: Context, scope: str, *, sector=None, level=None, year=None, num=None, den=None,
                target=None, status="n/a", note="", missing=None, lower_is_better=False, ratio=None,
-               **extra) -> Result:
+               missing_count=None, **extra) -> Result:
         if ratio is None and num is not None and den:
             ratio = num / den
         return Result(self.p.id, self.p.clause, self.p.title, scope, sector, level, year, num, den,
                       None if ratio is None else round(ratio, 6), target, status, note, missing or [], extra,
-                      lower_is_better)
+                      lower_is_better, missing_count)
 
     def na(self, ctx: Context, reason: str, **kw) -> Result:
         return self.result(ctx, ctx.scope_code, status="n/a", note=reason, **kw)
@@ -145,15 +187,20 @@ class Rule(ABC):
                 level=None, year=None, start=None, deadline=None, note="") -> list[Result]:
         """Per county (and sector), hits ÷ items of one item query, judged; plus the scope's
         roll-up when the scope holds several counties."""
-        rows = q.figures(ctx.conn, ctx.scope, sql, params, by_sector=by_sector)
+        rows = q.figures(ctx.conn, ctx.scope, sql, params, by_sector=by_sector, limit=ctx.missing_limit)
         return self.judged(ctx, rows, target=target, level=level, year=year, start=start, deadline=deadline,
                            note=note)
 
     def judged(self, ctx: Context, rows: list[tuple], *, target: float, level=None, year=None, start=None,
                deadline=None, note="") -> list[Result]:
-        """Results from (county, sector, denominator, numerator, missing) rows."""
+        """Results from (county, sector, denominator, numerator, missing) rows. For a city or the
+        province, counties without the rule's data are left out (the roll-up says which), and rows
+        filed under the scope's own code count in the roll-up only."""
         out: list[Result] = []
         groups: dict[Any, list] = {}
+        if not ctx.single_county and self.data_tables:
+            units = self.reporting(ctx, year)
+            rows = [r for r in rows if r[0] in units]
         for county, sector, den, num, miss in rows:
             groups.setdefault(sector, []).append((county, den, num, miss))
         for sector, items in groups.items():
@@ -162,7 +209,8 @@ class Rule(ABC):
                 status, why = judge(num / den if den else None, target, as_of=ctx.as_of, start=start,
                                     deadline=deadline)
                 per.append(self.result(ctx, county, sector=sector, level=level, year=year, num=num, den=den,
-                                       target=target, status=status, note=_join(note, why), missing=miss))
+                                       target=target, status=status, note=_join(note, why), missing=miss,
+                                       missing_count=den - num))
             if not ctx.single_county:
                 den = sum(r.denominator for r in per)
                 num = sum(r.numerator for r in per)
@@ -170,10 +218,30 @@ class Rule(ABC):
                                     deadline=deadline)
                 out.append(self.result(ctx, ctx.scope_code, sector=sector, level=level, year=year, num=num,
                                        den=den, target=target, status=status, note=_join(note, why),
-                                       missing=[m for r in per for m in r.missing]))
+                                       missing=ctx.cap([m for r in per for m in r.missing]),
+                                       missing_count=den - num))
+                per = [r for r in per if r.scope != ctx.scope_code]
             out.extend(per)
         return out
 
+
+def cover(ctx: Context, r: Result, cov: Coverage, basis: str | None = None) -> Result:
+    """A city or province result with what it rests on. Resting on some of its counties only, it
+    is 数据不全 (partial) rather than 达标 or 未达标 — unless --allow-partial asks to judge it on
+    the counties that reported, which the note then says."""
+    r.extra["coverage"] = {**cov.to_dict(), **({"basis": basis} if basis else {})}
+    if r.status == "n/a" and not cov.reporting:
+        return r  # nothing imported: the note says so already
+    text = "本级数据" if basis == "own" else cov.text()
+    if not cov.complete and r.status in ("pass", "fail", "amber"):
+        if ctx.allow_partial:
+            text += "，按已报送的数据判定"
+        else:
+            r.extra["status_on_reported"] = r.status
+            r.status = "partial"
+            text += "，不判定是否达标"
+    r.note = _join(text, r.note)
+    return r
 
 
 class RatioRule(Rule):

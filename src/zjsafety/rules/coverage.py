@@ -39,6 +39,7 @@ class SimpleRatio(RatioRule):
 
 class ScreeningCoverage(RatioRule):
     type = "screening_coverage"
+    data_tables = ("enterprise", "screening")
     summary = ("企业（按县×行业领域）在统计窗口内有至少一条排查记录的比例；分母为窗口开始时未关闭的企业，"
                "一家企业属多个行业领域时在每个领域各计一次")
     by_sector = True
@@ -58,6 +59,7 @@ class ScreeningCoverage(RatioRule):
 
 class AboveScaleEntry(RatioRule):
     type = "above_scale_entry"
+    data_tables = ("enterprise",)
     summary = ("规上企业入库率。分母：导入了规上企业名录时为名录中的企业（并列出名录外标为规上的企业、名录内重复和无法确定"
                "所属县的条目），否则为台账标为规上的企业。分子：台账有“是否已入库”列时按该标记；没有时退而按企业库中"
                "找到该企业且基本信息（required_fields）齐全判断，结果中注明所用的依据")
@@ -106,6 +108,7 @@ class AboveScaleEntry(RatioRule):
 
 class MajorHazardRegistration(SimpleRatio):
     type = "major_hazard_registration"
+    data_tables = ("hazard",)
     summary = "窗口内发现的重大事故隐患中，已列入重大事故隐患登记表（按隐患编号）的比例"
     by_sector = True
     data_table = "hazard"
@@ -119,6 +122,7 @@ class MajorHazardRegistration(SimpleRatio):
 
 class MajorRiskRegistration(SimpleRatio):
     type = "major_risk_registration"
+    data_tables = ("major_risk",)
     summary = "已辨识的重大安全风险/重大危险源中，已登记（备案）的比例"
     data_table = "major_risk"
     absent = "未导入重大安全风险/重大危险源台账"
@@ -128,6 +132,7 @@ class MajorRiskRegistration(SimpleRatio):
 
 class ListedSupervision(SimpleRatio):
     type = "listed_supervision"
+    data_tables = ("hazard",)
     summary = "窗口内的重大隐患中已挂牌督办的比例；另列出超过整改期限仍未整改的重大隐患（overdue）"
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
@@ -136,19 +141,22 @@ class ListedSupervision(SimpleRatio):
     def run(self, ctx):
         res = super().run(ctx)
         start = (self.p.window_start or EVER).isoformat()
+        overdue = q.overdue_major_hazards(ctx.conn, ctx.scope, start, ctx.as_of.isoformat())
         for r in res:
             if r.status == "n/a" and r.denominator is None:
                 continue
-            county = None if r.scope == ctx.scope_code and not ctx.single_county else r.scope
-            overdue = q.overdue_major_hazards(ctx.conn, ctx.scope, start, ctx.as_of.isoformat(), county)
-            r.extra["overdue"] = overdue
-            if overdue:
-                r.note = "；".join(x for x in (r.note, f"超期未整改重大隐患 {len(overdue)} 项") if x)
+            mine = [h for c in sorted(overdue) for h in overdue[c]] \
+                if r.scope == ctx.scope_code and not ctx.single_county else overdue.get(r.scope, [])
+            r.extra["overdue"] = ctx.cap(mine)
+            r.extra["overdue_count"] = len(mine)
+            if mine:
+                r.note = "；".join(x for x in (r.note, f"超期未整改重大隐患 {len(mine)} 项") if x)
         return res
 
 
 class DualReport(SimpleRatio):
     type = "dual_report"
+    data_tables = ("hazard",)
     summary = "规上企业的重大隐患中，既向负有监管职责的部门、又向职代会（从业人员）报告的比例"
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
@@ -157,6 +165,7 @@ class DualReport(SimpleRatio):
 
 class RiskGrid(SimpleRatio):
     type = "risk_grid"
+    data_tables = ("major_risk",)
     summary = "重大安全风险/重大危险源中，已明确网格及属地责任政府或监管部门的比例"
     data_table = "major_risk"
     absent = "未导入重大安全风险/重大危险源台账"
@@ -181,6 +190,6 @@ def _sector_totals(rule: RatioRule, ctx: Context, res: list[Result]) -> list[Res
                             deadline=deadline)
         out.append(rule.result(ctx, scope, num=num, den=den, target=rule.p.target, status=status,
                                note="；".join(x for x in (rule.note(ctx), why, "各行业领域合计") if x),
-                               missing=sorted(m for r in rs for m in r.missing)))
+                               missing=ctx.cap(sorted(m for r in rs for m in r.missing)), missing_count=den - num))
         out.extend(rs)
     return out

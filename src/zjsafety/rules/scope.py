@@ -48,11 +48,6 @@ class Scope:
         return self.level == "county"
 
     @property
-    def wide(self) -> bool:
-        """The province: queries read whole tables in order rather than county by county."""
-        return self.level == "province"
-
-    @property
     def name(self) -> str:
         return divisions.full_name(self.code)
 
@@ -76,3 +71,52 @@ class Scope:
     def counties(self) -> list[str]:
         """The reporting counties of the scope (current ones and retired ones still reporting)."""
         return sorted({c for _, c in self.mapping if divisions.get(c) and divisions.get(c).level == "county"})
+
+    @cached_property
+    def expected(self) -> tuple[str, ...]:
+        """The counties that should report for the scope: the county-level divisions inside it in
+        force in its year (for a county scope, the county itself)."""
+        if self.single_county:
+            return (self.code,)
+        return tuple(sorted(d.code for d in divisions.all_divisions().values()
+                            if d.level == "county" and d.code.startswith(self.prefix) and d.in_force(self.year)))
+
+    def coverage(self, units: set[str] | frozenset[str]) -> "Coverage":
+        """Which expected counties the reporting units (codes as the scope map gives them) stand
+        for: a county by its own rows, or by those of a retired code whose area it took."""
+        covered = set()
+        for u in units:
+            covered.add(u)
+            d = divisions.get(u)
+            if d and d.retired_in and d.retired_in <= self.year:  # its area reports under them now
+                covered.update(d.successors)
+        reporting = tuple(c for c in self.expected if c in covered)
+        return Coverage(self.expected, reporting)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a city or province figure rests on: its counties, and those that sent the data."""
+
+    expected: tuple[str, ...]
+    reporting: tuple[str, ...]
+
+    @property
+    def missing(self) -> list[str]:
+        return [c for c in self.expected if c not in self.reporting]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def text(self) -> str:
+        """数据覆盖 1/13 个县（市、区）（缺上城区、下城区、江干区等 12 个）"""
+        s = f"数据覆盖 {len(self.reporting)}/{len(self.expected)} 个县（市、区）"
+        miss = self.missing
+        if miss:
+            names = "、".join(divisions.get(c).name for c in miss[:3])
+            s += f"（缺{names}{f'等 {len(miss)} 个' if len(miss) > 3 else ''}）"
+        return s
+
+    def to_dict(self) -> dict:
+        return {"expected": len(self.expected), "reporting": len(self.reporting), "missing": self.missing}

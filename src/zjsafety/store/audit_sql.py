@@ -15,7 +15,6 @@ points them at its table (store.scope_sql), so no query depends on an earlier ca
 from __future__ import annotations
 
 import json
-import re
 
 from zjsafety.store.scope_sql import bind
 
@@ -32,16 +31,14 @@ HAZARD_ITEM = "COALESCE(h.hazard_no, h.natural_key)"  # the ledger's number, els
 # ---------------------------------------------------------------- item queries per rule type
 
 def screening_coverage_sql() -> str:
-    # the screened set is built once (one pass over screening), not probed per enterprise
+    # one probe of (enterprise, date) per enterprise: cheaper than building the screened set
     return f"""
         SELECT sm.county AS county, es.sector AS sector, {ITEM_KEY} AS item, e.name AS label,
-               (done.enterprise_id IS NOT NULL) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+               EXISTS (SELECT 1 FROM screening s INDEXED BY ix_screening_ent WHERE s.enterprise_id = e.id
+                       AND s.screened_on BETWEEN :start AND :end) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
         FROM temp.scope_map sm
         CROSS JOIN enterprise e ON e.county_code = sm.code
         CROSS JOIN enterprise_sector es INDEXED BY sqlite_autoindex_enterprise_sector_1 ON es.enterprise_id = e.id
-        LEFT JOIN (SELECT DISTINCT s.enterprise_id FROM temp.scope_map sm2
-                   CROSS JOIN screening s INDEXED BY ix_screening_county ON s.county_code = sm2.code
-                   WHERE s.screened_on BETWEEN :start AND :end) done ON done.enterprise_id = e.id
         WHERE es.sector IN (SELECT value FROM json_each(:sectors)) AND {ALIVE}"""
 
 
@@ -169,41 +166,37 @@ def supervision_sql(by_sector: bool) -> str:
         WHERE {ALIVE}"""
 
 
-def supervision_figures(conn, scope, start: str, end: str, levels: list[str]) -> dict[str, list[tuple]]:
-    """Figures of every inspection level at once: one row per enterprise of the scope open in
-    the period, with whether it was inspected at county, city and province level, is built in
-    a temporary table and counted per level (the province level per sector), then dropped."""
-    done = ("SELECT DISTINCT i.enterprise_id FROM temp.scope_map sm2 CROSS JOIN inspection i "
-            "INDEXED BY ix_inspection_county ON i.county_code = sm2.code WHERE i.level = '{lv}' AND i.inspected_on BETWEEN :start AND :end")
-    conn.execute("DROP TABLE IF EXISTS temp.sup_items")
-    conn.execute(bind(conn, scope, for_scope(f"""
-        CREATE TEMP TABLE sup_items AS
-        SELECT sm.county AS county, e.id AS eid, {ITEM_KEY} AS item, e.name AS label,
-               e.batch_id AS batch_id, e.src_row AS src_row,
-               (dc.enterprise_id IS NOT NULL) AS hit_county, (dci.enterprise_id IS NOT NULL) AS hit_city,
-               (dp.enterprise_id IS NOT NULL) AS hit_province
-        FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
-        LEFT JOIN ({done.format(lv="county")}) dc ON dc.enterprise_id = e.id
-        LEFT JOIN ({done.format(lv="city")}) dci ON dci.enterprise_id = e.id
-        LEFT JOIN ({done.format(lv="province")}) dp ON dp.enterprise_id = e.id
-        WHERE {ALIVE}""", scope.wide)), {"start": start, "end": end})
+def supervision_figures(conn, scope, start: str, end: str, levels: list[str],
+                        limit: int | None = None) -> dict[str, list[tuple]]:
+    """Figures of every inspection level at once: which enterprises were inspected at county,
+    city and province level is worked out in one grouped pass over the scope's inspections (a
+    temporary table keyed by enterprise), then each level counts the enterprises open in the
+    period against it (the province level per sector)."""
+    conn.execute("DROP TABLE IF EXISTS temp.inspected")
+    conn.execute("CREATE TEMP TABLE inspected (enterprise_id INTEGER PRIMARY KEY, county INT, city INT, province INT)")
+    conn.execute(bind(conn, scope, """
+        INSERT INTO temp.inspected
+        SELECT i.enterprise_id, MAX(i.level = 'county'), MAX(i.level = 'city'), MAX(i.level = 'province')
+        FROM temp.scope_map sm CROSS JOIN inspection i INDEXED BY ix_inspection_county ON i.county_code = sm.code
+        WHERE i.inspected_on BETWEEN :start AND :end GROUP BY i.enterprise_id"""), {"start": start, "end": end})
     try:
-        return {lv: figures(conn, scope, _supervision_level_sql(lv), {}, by_sector=lv == "province") for lv in levels}
+        return {lv: figures(conn, scope, _supervision_level_sql(lv), {"start": start}, by_sector=lv == "province",
+                            limit=limit) for lv in levels}
     finally:
-        conn.execute("DROP TABLE IF EXISTS temp.sup_items")
+        conn.execute("DROP TABLE IF EXISTS temp.inspected")
 
 
 def _supervision_level_sql(level: str) -> str:
-    """Item query over temp.sup_items for one level; the province level counts per sector."""
+    """Item query of one level over temp.inspected; the province level counts per sector."""
     assert level in ("county", "city", "province")
-    if level == "province":
-        return """
-        SELECT t.county AS county, es.sector AS sector, t.item AS item, t.label AS label,
-               t.hit_province AS hit, t.batch_id AS batch_id, t.src_row AS src_row
-        FROM temp.sup_items t
-        CROSS JOIN enterprise_sector es INDEXED BY sqlite_autoindex_enterprise_sector_1 ON es.enterprise_id = t.eid"""
+    sector = ("CROSS JOIN enterprise_sector es INDEXED BY sqlite_autoindex_enterprise_sector_1 ON es.enterprise_id = e.id"
+              if level == "province" else "")
     return f"""
-        SELECT county, NULL AS sector, item, label, hit_{level} AS hit, batch_id, src_row FROM temp.sup_items"""
+        SELECT sm.county AS county, {"es.sector" if level == "province" else "NULL"} AS sector, {ITEM_KEY} AS item,
+               e.name AS label, COALESCE(d.{level}, 0) AS hit, e.batch_id AS batch_id, e.src_row AS src_row
+        FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code {sector}
+        LEFT JOIN temp.inspected d ON d.enterprise_id = e.id
+        WHERE {ALIVE}"""
 
 
 def penalty_sql() -> str:
@@ -246,13 +239,17 @@ def listed_supervision_sql() -> str:
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
 
 
-def overdue_major_hazards(conn, scope, start: str, end: str, county: str | None = None) -> list[str]:
-    """Major hazards whose rectification deadline passed with the hazard still open."""
-    return [r[0] for r in conn.execute(bind(conn, scope, """
-        SELECT COALESCE(h.hazard_no, h.natural_key) FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
+def overdue_major_hazards(conn, scope, start: str, end: str) -> dict[str, list[str]]:
+    """county -> major hazards whose rectification deadline passed with the hazard still open,
+    by deadline (one pass for every county of the scope)."""
+    out: dict[str, list[str]] = {}
+    for county, item in conn.execute(bind(conn, scope, """
+        SELECT sm.county, COALESCE(h.hazard_no, h.natural_key) FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
-          AND h.status IN ('未整改', '整改中') AND (:county IS NULL OR sm.county = :county)
-        ORDER BY h.deadline, COALESCE(h.hazard_no, h.natural_key)"""), {"start": start, "end": end, "county": county})]
+          AND h.status IN ('未整改', '整改中')
+        ORDER BY sm.county, h.deadline, COALESCE(h.hazard_no, h.natural_key)"""), {"start": start, "end": end}):
+        out.setdefault(county, []).append(item)
+    return out
 
 
 def dual_report_sql() -> str:
@@ -275,22 +272,19 @@ def risk_grid_sql() -> str:
         WHERE r.identified_on IS NULL OR r.identified_on <= :end"""
 
 
-def repeat_hazards_sql(wide: bool = False) -> str:
+def repeat_hazards_sql() -> str:
     """Enterprises with hazards in the window; hit = NOT on the watch list. On the list: a hazard
     of the same kind (type, else description) found after another of that kind was rectified
     (within one enterprise and kind: the latest finding is later than the earliest
     rectification), or a hazard a later ledger moved from rectified back to open (reopened_on,
-    set at import). One grouped pass over the scope's hazards: for a city or the province
-    (`wide`) the hazard table is read in order (several times faster than county by
-    county through the index)."""
+    set at import). One grouped pass over the scope's hazards."""
     return f"""
         WITH kinds AS (
             SELECT h.enterprise_id,
                    COALESCE(MAX(h.found_on) > MIN(CASE WHEN h.status IN ('已整改', '已销号')
                                                    THEN COALESCE(h.closed_on, h.rectified_on) END), 0)
-                   OR MAX(h.reopened_on <= :end) AS again
-            FROM {"hazard h CROSS JOIN temp.scope_map sm ON sm.code = h.county_code" if wide else
-                  "temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code"}
+                   OR COALESCE(MAX(h.reopened_on <= :end), 0) AS again
+            FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
             WHERE h.found_on BETWEEN :start AND :end
             GROUP BY h.enterprise_id, COALESCE(h.hazard_type, h.description)
         ), per AS (
@@ -305,34 +299,31 @@ def repeat_hazards_sql(wide: bool = False) -> str:
 
 # ---------------------------------------------------------------- generic over an item query
 
-_SCOPE_FIRST = re.compile(r"FROM temp\.scope_map sm\s+CROSS JOIN enterprise e ON e\.county_code = sm\.code")
-
-
-def for_scope(sql: str, wide: bool) -> str:
-    """Item queries over enterprises are written scope-first (the county index: right for a
-    county). Over a city or the province, reading the enterprise table in order and looking
-    each row's county up in the scope map is several times faster, so the join is turned round.
-    (Not for hazards: their queries pick few rows through (county_code, is_major).)"""
-    if not wide:
-        return sql
-    return _SCOPE_FIRST.sub("FROM enterprise e CROSS JOIN temp.scope_map sm ON sm.code = e.county_code", sql)
-
-
 def aggregate(conn, scope, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
-    """(county, sector, denominator, numerator) per group."""
-    return [r[:4] for r in figures(conn, scope, item_sql, params, by_sector=by_sector)]
+    """(county, sector, denominator, numerator) per group (counts only)."""
+    item_sql = bind(conn, scope, item_sql)
+    group = "county, sector" if by_sector else "county"
+    return [tuple(r) for r in conn.execute(f"""
+        SELECT county, {"sector" if by_sector else "NULL"} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num
+        FROM ({item_sql}) GROUP BY {group} ORDER BY {group}""", params)]
 
 
-def figures(conn, scope, item_sql: str, params: dict, *, by_sector: bool) -> list[tuple]:
+def figures(conn, scope, item_sql: str, params: dict, *, by_sector: bool, limit: int | None = None) -> list[tuple]:
     """(county, sector, denominator, numerator, sorted keys of the items that miss) per group,
-    in one pass over the item query."""
-    item_sql = bind(conn, scope, for_scope(item_sql, scope.wide))
-    sector = "sector" if by_sector else "NULL"
-    rows = conn.execute(f"""
-        SELECT county, {sector} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num,
-               group_concat(CASE WHEN NOT hit THEN item END, char(31)) AS miss
-        FROM ({item_sql}) GROUP BY county, {sector} ORDER BY county, {sector}""", params).fetchall()
-    return [(c, sec, den, num, sorted(miss.split("\x1f")) if miss else []) for c, sec, den, num, miss in rows]
+    in one pass over the item query; with `limit`, only the first keys of each group are kept
+    (groups are read one at a time, so a province's millions of keys are never held at once).
+    An item whose hit is unknown (NULL) counts as missing."""
+    item_sql = bind(conn, scope, item_sql)
+    group = "county, sector" if by_sector else "county"  # by county alone: read in order, no sort
+    cur = conn.execute(f"""
+        SELECT county, {"sector" if by_sector else "NULL"} AS sector, COUNT(*) AS den, COALESCE(SUM(hit), 0) AS num,
+               group_concat(CASE WHEN hit THEN NULL ELSE item END, char(31)) AS miss
+        FROM ({item_sql}) GROUP BY {group} ORDER BY {group}""", params)
+    out = []
+    for c, sec, den, num, miss in cur:
+        keys = sorted(miss.split("\x1f")) if miss else []
+        out.append((c, sec, den, num, keys if limit is None else keys[:limit]))
+    return out
 
 
 def explain_items(conn, scope, item_sql: str, params: dict, *, county: str | None, sector: str | None,
@@ -343,7 +334,7 @@ def explain_items(conn, scope, item_sql: str, params: dict, *, county: str | Non
         SELECT q.county, q.sector, q.item, q.label, q.hit, b.file_name AS file, b.sheet AS sheet, q.src_row AS row
         FROM ({item_sql}) q LEFT JOIN import_batch b ON b.id = q.batch_id
         WHERE (:x_county IS NULL OR q.county = :x_county) AND (:x_sector IS NULL OR q.sector = :x_sector)
-          AND (NOT :x_only OR NOT q.hit)
+          AND (NOT :x_only OR NOT COALESCE(q.hit, 0))
         ORDER BY q.county, q.sector, q.item""",
         {**params, "x_county": county, "x_sector": sector, "x_only": int(only_missing)})]
 
@@ -370,6 +361,24 @@ def count_in_period(conn, scope, table: str, start: str | None, end: str | None)
         sql = (f"SELECT EXISTS (SELECT 1 FROM temp.scope_map sm CROSS JOIN {table} t ON t.county_code = sm.code "
                f"WHERE 1{when})")
     return conn.execute(bind(conn, scope, sql), {"start": start, "end": end}).fetchone()[0]
+
+
+_COUNTY_INDEXED = {"enterprise", "screening", "hazard", "inspection", "penalty"}
+
+
+def reporting_units(conn, scope, table: str, start: str | None, end: str | None) -> set[str]:
+    """The scope's reporting units (county codes as the scope map gives them) holding rows of the
+    table, dated inside [start, end] when given: a probe of the county index per code where the
+    table has one, else one pass over the (small) table."""
+    col = _DATE_COL[table]  # also the whitelist of tables
+    when = f" AND t.{col} BETWEEN :start AND :end" if col and start else ""
+    if table in _COUNTY_INDEXED:
+        sql = (f"SELECT DISTINCT sm.county FROM temp.scope_map sm WHERE EXISTS "
+               f"(SELECT 1 FROM {table} t WHERE t.county_code = sm.code{when})")
+    else:
+        sql = (f"SELECT DISTINCT sm.county FROM (SELECT DISTINCT t.county_code AS code FROM {table} t WHERE 1{when}) x "
+               f"JOIN temp.scope_map sm ON sm.code = x.code")
+    return {r[0] for r in conn.execute(bind(conn, scope, sql), {"start": start, "end": end})}
 
 
 def accident_totals(conn, scope, years: list[int]) -> dict[tuple[str, int], tuple]:
