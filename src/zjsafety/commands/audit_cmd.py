@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         plan = run.plan(plan)
         with run.open_db() as conn:
             if xlsx:
-                run.check_output(xlsx, conn, what="核查工作簿")
+                xlsx = run.check_output(xlsx, conn, what="核查工作簿")
             report = run_audit(conn, run.scope(scope), run.as_of(as_of), year=year, plan=plan,
                                rules=[rule_id(r, plan) for r in rule] if rule else None,
                                allow_partial=allow_partial, missing_limit=missing_limit(limit))

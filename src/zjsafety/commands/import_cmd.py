@@ -37,7 +37,7 @@ zjsafety template enterprise -o 企业基本信息台账.xlsx
         run = Run(db, as_json, debug)
         key = kind_choice(kind)
         with run.open_db() as conn:
-            run.check_output(output, conn, what="模板文件")
+            output = run.check_output(output, conn, what="模板文件")
             path = write_template(key, output, conn=conn, county=county)
         if run.json:
             print_json({"kind": key, "path": str(path)})

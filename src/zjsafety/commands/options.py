@@ -84,19 +84,22 @@ class Run:
     def plan(self, given: str | None) -> str:
         return self.settings.get("plan", given)
 
-    def output(self, name: str, given: Path | None = None) -> Path:
-        """An output file: as given, else `name` in the settings' output folder (or here)."""
-        if given is not None:
-            return Path(given)
+    def place(self, path: Path) -> Path:
+        """Where an output goes: a relative path inside the settings' output folder when one is
+        set (the folder is made), else as given."""
         folder = self.settings.get("output")
-        return Path(folder) / name if folder else Path(name)
+        path = Path(path)
+        if not folder or path.is_absolute() or str(path) == "-":
+            return path
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return Path(folder) / path
 
     def check_output(self, path: Path, conn=None, *, what: str = "输出文件") -> Path:
         """An output that is neither the database nor a ledger this database was built from."""
         from zjsafety.core.errors import UsageError
         from zjsafety.core.paths import check_output
+        path = self.place(path)
         check_output(path, reads=[("数据库", self.db_path)], what=what)
-        path = Path(path)
         if conn is not None and path.is_file():
             from zjsafety.importers.reader import sha256_of
             from zjsafety.store.records import imported_file

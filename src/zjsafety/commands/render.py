@@ -213,3 +213,63 @@ def draws_table(rows: list[dict]) -> None:
                   str(r["frame_size"]), str(r["quota"]), str(r["selected"]), str(r["inspected"]),
                   beijing(r["created_at"]), "；".join(note))
     out.print(t)
+
+
+def matches_table(hits: list[dict]) -> None:
+    t = Table(title="找到的企业")
+    for col in ("企业名称", "统一社会信用代码", "县（市、区）", "乡镇（街道）", "行业领域", "状态"):
+        t.add_column(col, overflow="fold")
+    for h in hits:
+        t.add_row(h["name"], h["uscc"] or h["natural_key"], h["county_name"] or "", h["township"] or "",
+                  h["sectors"] or "", h["status"] or "")
+    out.print(t)
+
+
+_DOSSIER = (  # (part, title, columns: (key, header))
+    ("hazards", "隐患", (("hazard_no", "编号"), ("found_on", "发现日期"), ("description", "描述"), ("is_major", "重大"),
+                         ("status", "整改情况"), ("deadline", "整改期限"), ("listed", "挂牌督办"), ("file", "来源"),
+                         ("row", "行"))),
+    ("screenings", "排查", (("screened_on", "排查日期"), ("sector", "行业领域"), ("major_hazard_campaign", "重大隐患专项"),
+                            ("hazards_found", "发现隐患"), ("file", "来源"), ("row", "行"))),
+    ("inspections", "督查", (("inspected_on", "督查日期"), ("level", "层级"), ("department", "部门"), ("result", "结果"),
+                             ("file", "来源"), ("row", "行"))),
+    ("draws", "“双随机”抽查", (("id", "抽取编号"), ("year", "年度"), ("level", "层级"), ("seed", "种子"),
+                              ("reason", "入选原因"), ("superseded", "已被重新抽取替代"))),
+    ("penalties", "行政处罚", (("case_no", "文号"), ("decided_on", "处罚日期"), ("accident_related", "事故处罚"),
+                               ("amount", "金额（元）"), ("violation", "违法行为"), ("file", "来源"), ("row", "行"))),
+    ("risks", "重大风险/危险源", (("risk_no", "编号"), ("risk_name", "名称"), ("registered", "已登记"), ("grid", "网格"),
+                                  ("file", "来源"), ("row", "行"))),
+)
+_YES_NO = {"is_major", "listed", "major_hazard_campaign", "accident_related", "registered", "superseded"}
+
+
+def _cell(key: str, value) -> str:
+    if key in _YES_NO:
+        return labels.yes_no(value)
+    if key == "level":
+        return labels.level(value)
+    if key == "reason" and value:
+        return labels.reason(value)
+    return "" if value is None else str(value)
+
+
+def dossier_view(d: dict) -> None:
+    """One enterprise's file: basic information, then one table per kind of record."""
+    e = d["enterprise"]
+    out.print(f"\n[bold]{e['name']}[/bold]  {e['uscc'] or e['natural_key']}")
+    out.print(f"{e['county_name'] or '—'} {e['township'] or ''}｜行业领域：{e['sectors'] or '—'}｜"
+              f"规上：{labels.yes_no(e['above_scale']) or '—'}｜状态：{e['status'] or '—'}"
+              + (f"（{e['closed_on']} 关闭）" if e["closed_on"] else ""))
+    out.print("来源台账：" + ("；".join(f"{x['file']}（{labels.kind(x['kind'])}，{beijing(x['imported_at'])} 导入）"
+                                   for x in d["ledgers"]) or "—"))
+    for part, title, cols in _DOSSIER:
+        rows = d[part]
+        if not rows:
+            out.print(f"{title}：无")
+            continue
+        t = Table(title=f"{title}（{len(rows)}）", title_justify="left")
+        for _, head in cols:
+            t.add_column(head, overflow="fold")
+        for r in rows:
+            t.add_row(*(_cell(k, r.get(k)) for k, _ in cols))
+        out.print(t)

@@ -33,7 +33,7 @@ zjsafety report --scope 西湖区 -o -            （Markdown 输出到屏幕）
         to_stdout = str(output) == "-"
         with run.open_db() as conn:
             if not to_stdout:
-                run.check_output(output, conn, what="报告文件")
+                output = run.check_output(output, conn, what="报告文件")
             data = reports.build(conn, run.scope(scope), run.as_of(as_of), since=parse_day(since, "--since"),
                                  plan=run.plan(plan), office=office, allow_partial=allow_partial)
         if to_stdout:

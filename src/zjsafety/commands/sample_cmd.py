@@ -54,9 +54,10 @@ def register(app: typer.Typer) -> None:
         run = Run(db, as_json, debug, wait)
         day = run.as_of(as_of)
         with run.open_db() as conn:
-            for p in (xlsx, record):  # every paper's path checked before anything is drawn
-                if p:
-                    run.check_output(p, conn)
+            # every paper's path checked before anything is drawn
+            xlsx = run.check_output(xlsx, conn) if xlsx else None
+            record = run.check_output(record, conn) if record else None
+            notice = run.place(notice) if notice else None
             notices.check_targets(None, notice, None)
             d = draw(conn, level=choice(level, labels.LEVEL, "--level"), scope=run.scope(scope), year=year or day.year,
                      seed=seed, rate=rate, spares=spares, exclude_months=exclude_months, risk_weighted=risk_weighted,
@@ -94,6 +95,7 @@ zjsafety sample plan --level 市级 --scope 杭州市 --commit-public "2019年1�
                       as_of=day, rate=rate, spares=spares, exclude_months=exclude_months, risk_weighted=risk_weighted,
                       sectors=sector, inspectors=not no_inspectors, plan=run.plan(pack))
         with run.open_db() as conn:
+            notice = run.place(notice) if notice else None
             notices.check_targets(None, notice, None)
             p = plan(conn, req, commit_seed=commit_seed, commit_sha256=commit_sha256, commit_public=commit_public,
                      public_date=parse_day(public_date, "--public-date"))
@@ -155,6 +157,7 @@ zjsafety sample export 2 --dir 公开材料
         run = Run(db, as_json, debug)
         with run.open_db() as conn:
             d = get(conn, draw_id)
+            folder = run.place(folder)
             check_folder(folder)
             tag = f"{d.row['year']}_{labels.level(d.row['level'])}_第{d.id}号"
             written = write_frame(d.frame, folder, f"抽查名录_{tag}")

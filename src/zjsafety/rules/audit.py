@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from zjsafety.core import divisions
+from zjsafety.core import divisions, labels
 from zjsafety.core.errors import UsageError
 from zjsafety.core.normalize import CellError, canonical_sector
 from zjsafety.rules.base import Context, Result, Rule, cover
@@ -141,4 +141,20 @@ def explain_all(conn, report: AuditReport, *, year: int | None = None, plan: str
         else:
             items = rule.explain(ctx, None, None)
         out[rule.p.id] = items
+    return out
+
+
+def canned_queries(conn, scope: str | Scope, as_of: date | None = None, *, plan: str | Path | None = None) -> list[dict]:
+    """For each rule counted over items, a query that stands alone listing its missing items for
+    the scope at the date (one per level for the supervision quotas): what a browser offers."""
+    from zjsafety.store.audit_sql import missing_items_query
+    as_of = as_of or date.today()
+    pack = load_pack(plan)
+    ctx = Context(conn, _scope(scope, as_of), as_of, None, pack)
+    out = []
+    for rule in build_rules(pack):
+        for suffix, sql, params in rule.item_queries(ctx):
+            title = rule.p.title + (f"（{labels.level(suffix[1:])}）" if suffix else "")
+            out.append({"name": rule.p.id + suffix, "title": f"{title}：缺项", "clause": rule.p.clause,
+                        "sql": missing_items_query(ctx.scope, sql, params)})
     return out

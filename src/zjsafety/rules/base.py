@@ -162,6 +162,11 @@ class Rule(ABC):
     def explain(self, ctx: Context, county: str | None, sector: str | None) -> list[dict]:
         return []
 
+    def item_queries(self, ctx: Context) -> list[tuple[str, str, dict]]:
+        """(name suffix, item SQL, parameters) behind the rule's figures, for a browser's canned
+        queries; none for rules whose figures are not counted over items."""
+        return []
+
     def reporting(self, ctx: Context, year: int | None = None) -> frozenset[str]:
         """The scope's reporting units that hold this rule's data (for the year, if yearly)."""
         period = year_window(ctx, year) if self.yearly and year else (None, None)
@@ -270,6 +275,9 @@ class RatioRule(Rule):
 
     def note(self, ctx: Context) -> str:
         return ""
+
+    def item_queries(self, ctx: Context) -> list[tuple[str, str, dict]]:
+        return [("", *self.item_query(ctx))]
 
     def explain(self, ctx: Context, county: str | None, sector: str | None) -> list[dict]:
         sql, params = self.item_query(ctx)

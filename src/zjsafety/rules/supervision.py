@@ -39,6 +39,11 @@ class SupervisionQuota(Rule):
                                        deadline=date(year, 12, 31)))
         return out
 
+    def item_queries(self, ctx):
+        start, end = year_window(ctx, ctx.years()[-1])
+        return [(f"-{level}", q.supervision_sql(level == "province"),
+                 {"start": start.isoformat(), "end": end.isoformat(), "level": level}) for level in self.p.levels]
+
     def explain(self, ctx, county, sector, *, level: str = "county", year: int | None = None):
         year = year or ctx.years()[-1]
         start, end = year_window(ctx, year)
@@ -112,6 +117,10 @@ class PenaltyGrowth(Rule):
                                        reading=self.p.reading, previous_ratio=round(pshare, 6)))
         return out or [self.na(ctx, "统计年度内没有处罚记录")]
 
+    def item_queries(self, ctx):
+        start, end = year_window(ctx, ctx.years()[-1])
+        return [("", q.penalty_sql(), {"start": start.isoformat(), "end": end.isoformat()})]
+
     def explain(self, ctx, county, sector):
         year = ctx.years()[-1]
         start, end = year_window(ctx, year)
@@ -144,6 +153,10 @@ class AnnualMajorHazardScreening(Rule):
                                     year=year, start=start, deadline=date(year, 12, 31),
                                     note="已开展重大隐患专项排查的行业领域数 / 有企业的行业领域数"))
         return out
+
+    def item_queries(self, ctx):
+        start, end = year_window(ctx, ctx.years()[-1])
+        return [("", q.annual_major_hazard_screening_sql(), {"start": start.isoformat(), "end": end.isoformat()})]
 
     def explain(self, ctx, county, sector):
         year = ctx.years()[-1]

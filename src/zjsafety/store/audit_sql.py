@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 
-from zjsafety.store.scope_sql import bind
+import re
+
+from zjsafety.store.scope_sql import bind, inline
 
 # An enterprise counts in a period unless it closed before the period began. A closure with
 # no date is taken as before: we cannot say it was open.
@@ -402,3 +404,23 @@ def plan_tasks(conn, scope) -> list[dict]:
 
 def sectors_json(sectors: list[str]) -> str:
     return json.dumps(list(sectors), ensure_ascii=False)
+
+
+def _literal(v) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def missing_items_query(scope, item_sql: str, params: dict) -> str:
+    """The items of an item query that miss, with the ledger and row each came from, as SQL that
+    stands alone (scope and parameters written in): a canned query for Datasette."""
+    sql = re.sub(r":(\w+)", lambda m: _literal(params[m.group(1)]), inline(scope, item_sql))
+    return f"""SELECT q.county AS 县市区代码, q.sector AS 行业领域, q.item AS 编号, q.label AS 名称,
+       b.file_name AS 来源文件, q.src_row AS 行
+FROM ({sql}) q LEFT JOIN import_batch b ON b.id = q.batch_id
+WHERE NOT COALESCE(q.hit, 0) ORDER BY 1, 2, 3"""

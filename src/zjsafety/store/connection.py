@@ -91,7 +91,8 @@ def _load_reference(conn: sqlite3.Connection) -> None:
             "VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET name=excluded.name, level=excluded.level, "
             "parent_code=excluded.parent_code, retired_in=excluded.retired_in, successors=excluded.successors",
             [(d.code, d.name, d.level, d.parent, d.retired_in, ";".join(d.successors))
-             for d in divisions.all_divisions().values()])
+             for d in sorted(divisions.all_divisions().values(),  # parents before children (foreign key)
+                             key=lambda d: ("province", "prefecture", "county").index(d.level))])
         conn.executemany(
             "INSERT INTO sector(name, grp, lead_department, high_volume) VALUES (?,?,?,?) "
             "ON CONFLICT(name) DO UPDATE SET grp=excluded.grp, lead_department=excluded.lead_department, "

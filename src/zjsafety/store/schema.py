@@ -185,5 +185,15 @@ ALTER TABLE sample_draw ADD COLUMN plan_id INTEGER REFERENCES sample_draw(id);
 CREATE INDEX ix_sample_batch ON sample_draw(level, scope, year, seed);
 """
 
-MIGRATIONS: list = [M1, M2, M3, M4, m5, M6]
+def m7(db: sqlite_utils.Database) -> None:
+    """一企一档 search: a full-text index of the enterprise's normalised name and codes with the
+    trigram tokenizer (any three characters of a Chinese name find it; SQLite ≥ 3.34), keyed by
+    enterprise id. It is brought up to date by `find` (store.find_sql.refresh_index), not by
+    triggers: trigram triggers made an enterprise ledger's import 80% slower. And the one
+    reference still without its foreign key."""
+    db.execute("CREATE VIRTUAL TABLE enterprise_fts USING fts5(name_norm, uscc, org_code, tokenize='trigram')")
+    db["jurisdiction"].transform(add_foreign_keys=[("parent_code", "jurisdiction", "code")])
+
+
+MIGRATIONS: list = [M1, M2, M3, M4, m5, M6, m7]
 LATEST = len(MIGRATIONS)

@@ -32,3 +32,10 @@ def table(conn: sqlite3.Connection, scope) -> str:
 def bind(conn: sqlite3.Connection, scope, sql: str) -> str:
     """SQL written against temp.scope_map, pointed at this scope's table."""
     return sql.replace(PLACEHOLDER, table(conn, scope))
+
+
+def inline(scope, sql: str) -> str:
+    """SQL written against temp.scope_map with the scope's map written into it (a VALUES list):
+    a query that stands alone, for another program to run (Datasette's canned queries)."""
+    values = ", ".join(f"('{code}', '{county}')" for code, county in scope.mapping)
+    return sql.replace(PLACEHOLDER, f"(SELECT column1 AS code, column2 AS county FROM (VALUES {values}))")
