@@ -128,6 +128,27 @@ def test_hazard_numbers_are_per_enterprise(cli, tmp_path, db_path):
     assert r.exit_code == 0
 
 
+def test_a_first_hazard_load_finds_reused_numbers_without_asking_the_database(tmp_path, monkeypatch):
+    """Into an empty hazard table (its indexes dropped while it loads) the numbers stored are the
+    sheet's own: asking the table for them would scan every row loaded so far, batch after batch."""
+    from zjsafety.importers.pipeline import import_files
+    from zjsafety.store import connect, records
+    asked = []
+    real = records.hazard_numbers
+    monkeypatch.setattr(records, "hazard_numbers", lambda conn, nos: asked.append(1) or real(conn, nos))
+    conn = connect(tmp_path / "h.db")
+    import_files(conn, [xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())])
+    rows = [[f"2018-00{k % 3}", NAMES[k % 2], USCC[k % 2], "工贸", date(2018, 3, 1 + k), f"隐患{k}", "一般",
+             "未整改", date(2018, 4, 1 + k), None] for k in range(6)]
+    res = import_files(conn, [xlsx(tmp_path / "隐患.xlsx", HAZ_HEADERS, rows)])
+    assert not asked
+    assert sum(f.type == "hazard_no_reused" for f in res.files[0].findings) == 3  # numbers 0-2 under both
+    res = import_files(conn, [xlsx(tmp_path / "隐患2.xlsx", HAZ_HEADERS, [r[:4] + [date(2018, 5, 1)] + r[5:]
+                                                                          for r in rows[:1]])])
+    assert asked  # a later load does ask: the table holds other sheets' hazards
+    conn.close()
+
+
 def test_reimporting_the_demo_folder_without_county_adds_nothing(cli, tmp_path, db_path):
     from zjsafety.demo import write_demo_ledgers
     write_demo_ledgers(tmp_path)

@@ -79,9 +79,20 @@ app = group(cls=App, name="zjsafety", no_args_is_help=True, add_completion=True,
 
 
 def _version(value: bool) -> None:
+    """The version, and the offline bundle it was installed from (install.bat/.sh leave its
+    bundle.json in the virtual environment)."""
     if value:
+        import json
         from zjsafety.commands.render import out
-        out.print(f"zjsafety {__version__}")
+        line = f"zjsafety {__version__}"
+        bundle = Path(sys.prefix) / "zjsafety-bundle.json"
+        if bundle.is_file():
+            try:
+                b = json.loads(bundle.read_text(encoding="utf-8"))
+                line += f"（离线安装包 {b['bundle']}，{b['built'][:10]} 构建）"
+            except (ValueError, KeyError, OSError):
+                line += "（离线安装包，说明文件无法读取）"
+        out.print(line)
         raise typer.Exit()
 
 

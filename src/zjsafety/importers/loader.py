@@ -60,6 +60,7 @@ class Loader:
         self.by_uscc: dict[str, EntMatch | None] = {}  # lookups remembered for the sheet
         self.by_name: dict[str, list[tuple]] = {}
         self.numbers: dict[str, int] = {}  # hazard number -> enterprise id, in this sheet
+        self.fresh_table = False  # set by the load: the table was empty when it began
         self.no_county: list[int] = []  # rows without a county, when the sheet has no county column
 
     # -------------------------------------------------------------- shared
@@ -153,7 +154,10 @@ class Loader:
         if self.kind == "inspector":
             self._check_conflicts(valid)
         numbered = self.kind in ("hazard", "major_hazard_register")
-        known = sql.hazard_numbers(self.conn, [m.hazard_no for _, m in valid if m.hazard_no]) if numbered else {}
+        # hazards loaded into an empty table: the stored numbers are this sheet's (self.numbers)
+        fresh = self.kind == "hazard" and self.fresh_table
+        known = sql.hazard_numbers(self.conn, [m.hazard_no for _, m in valid if m.hazard_no]) \
+            if numbered and not fresh else {}
         out = []
         needs_ent, build = self.spec.needs_enterprise, self.spec.build
         for row, m in valid:

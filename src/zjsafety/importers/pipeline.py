@@ -329,7 +329,8 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
         if tick:
             tick(res.rows + res.skipped)
 
-    with store.indexes_after_load(conn, loader.spec.table):
+    with store.indexes_after_load(conn, loader.spec.table) as fresh:
+        loader.fresh_table = fresh
         for i, row in enumerate(rows, start=hm.data_start):
             if len(row) < width:  # ragged rows (csv, some xls): pad
                 row = row + [""] * (width - len(row))

@@ -34,10 +34,16 @@ def load_pack(plan: str | Path | None = None) -> dict[str, Any]:
         p = refdata.data_dir() / "rules" / f"{plan}.toml"
     pack = refdata.read_user_toml(p, "规则包", f"可用：{'、'.join(available())}")
     missing = [k for k in REQUIRED if k not in pack]
+    if "progress_rules" not in pack.get("report", {}):
+        missing.append("report.progress_rules")
     if missing:
         raise UsageError(f"规则包“{p.name}”缺少设置：{'、'.join(missing)}")
     pack["_path"] = str(p)
-    build_rules(pack)  # every rule's settings checked now, not when a command reaches it
+    ids = {r.p.id for r in build_rules(pack)}  # every rule's settings checked now, not when a command reaches it
+    named = [x for sec in pack["section"] for x in sec.get("rules", [])] + list(pack["report"]["progress_rules"])
+    unknown = sorted(set(named) - ids)
+    if unknown:
+        raise UsageError(f"规则包“{p.name}”的 section 或 report 中提到的规则不存在：{'、'.join(unknown)}")
     return pack
 
 

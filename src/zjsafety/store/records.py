@@ -132,20 +132,21 @@ def import_transaction(conn: sqlite3.Connection, *, dry_run: bool) -> Iterator[_
 
 
 @contextmanager
-def indexes_after_load(conn: sqlite3.Connection, table: str) -> Iterator[None]:
+def indexes_after_load(conn: sqlite3.Connection, table: str) -> Iterator[bool]:
     """A load into an empty table: its non-unique indexes are dropped and built again once the
     rows are in (one sort instead of an index insert per row). Unique indexes stay: rows are
-    found by them. On an error nothing is rebuilt: the import's transaction is rolled back,
-    and the dropped indexes with it."""
+    found by them. Yields whether the table was empty: such a load must not look rows up
+    through a dropped index (each lookup would scan every row loaded so far). On an error
+    nothing is rebuilt: the import's transaction is rolled back, and the dropped indexes with it."""
     if conn.execute(f"SELECT 1 FROM {q(table)} LIMIT 1").fetchone():
-        yield
+        yield False
         return
     defs = [(name, ddl) for name, ddl in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))
         if not re.match(r"\s*CREATE\s+UNIQUE\b", ddl, re.I)]
     for name, _ in defs:
         conn.execute(f"DROP INDEX {q(name)}")
-    yield
+    yield True
     for _, ddl in defs:
         conn.execute(ddl)
 
@@ -214,13 +215,19 @@ class _Batch:
                  policy: Policy):
         n = len(cols)
         counted = [policy.present is None or c in policy.present for c in cols]
-        fill = [policy.defaults.get(c) for c in cols]
+        fill = [(i, policy.defaults[c]) for i, c in enumerate(cols) if policy.defaults.get(c) is not None]
         self.inserts, self.updates, self.unchanged, self.kept = [], [], 0, 0
         for key, values, sectors, src_row in records:
             new = tuple(values.values())
             old = existing.get(key)
             if old is None:
-                self.inserts.append((key, *(v if v is not None else d for v, d in zip(new, fill)), batch_id, src_row))
+                if fill and any(new[i] is None for i, _ in fill):  # only the few defaulted columns looked at
+                    row = list(new)
+                    for i, d in fill:
+                        if row[i] is None:
+                            row[i] = d
+                    new = tuple(row)
+                self.inserts.append((key, *new, batch_id, src_row))
                 continue
             stored = old[1:n + 1]
             if policy.replace:
