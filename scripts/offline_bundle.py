@@ -77,9 +77,16 @@ def scripts(version: str) -> dict[str, str]:
 # zjsafety {version}: offline install into ./venv next to this file (no network needed)
 set -e
 here="$(cd "$(dirname "$0")" && pwd)"
-PY="${{PYTHON:-python3}}"
-"$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {{
-  echo "需要 Python 3.11 或更新版本（请先从单位的软件中心安装 Python）。"; exit 1; }}
+ok='import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)'
+PY="${{PYTHON:-}}"
+if [ -z "$PY" ]; then
+  for c in python3.13 python3.12 python3.11 python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c "$ok" 2>/dev/null; then PY="$c"; break; fi
+  done
+fi
+if [ -z "$PY" ] || ! "$PY" -c "$ok"; then
+  echo "需要 Python 3.11、3.12 或 3.13（请先从单位的软件中心安装 Python）。"; exit 1
+fi
 "$PY" -m venv "$here/venv"
 "$here/venv/bin/python" -m pip install --no-index --find-links "$here/wheels" --upgrade --quiet "{REQUIREMENT}"
 cp "$here/bundle.json" "$here/venv/zjsafety-bundle.json"
@@ -94,11 +101,11 @@ chcp 65001 >nul
 rem zjsafety {version}: offline install into .\\venv next to this file (no network needed)
 setlocal
 set "HERE=%~dp0"
-set "PY=python"
-where py >nul 2>nul && set "PY=py -3"
-%PY% -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)"
-if errorlevel 1 (
-  echo 需要 Python 3.11 或更新版本（请先从单位的软件中心安装 Python）。
+set "PY="
+for %%v in (3.13 3.12 3.11) do if not defined PY (py -%%v -c "" >nul 2>nul && set "PY=py -%%v")
+if not defined PY (python -c "import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)" >nul 2>nul && set "PY=python")
+if not defined PY (
+  echo 需要 Python 3.11、3.12 或 3.13（请先从单位的软件中心安装 Python）。
   pause
   exit /b 1
 )

@@ -115,4 +115,6 @@ zjsafety audit explain 各级督查企业比例 --scope 西湖区 --level 县级
             print_json({"rule": rid, "coverage": cov, "items": items})
         else:
             from zjsafety.commands.render import explain_table
-            explain_table(rid, items, cov)
+            from zjsafety.rules.pack import build_rules, load_pack
+            title = next(r.p.title for r in build_rules(load_pack(plan)) if r.p.id == rid)
+            explain_table(title, items, cov)

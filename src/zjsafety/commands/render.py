@@ -151,15 +151,15 @@ def _num(x) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
-def explain_table(rule: str, items: list[dict], coverage: dict | None = None, cap: int = 200) -> None:
+def explain_table(title: str, items: list[dict], coverage: dict | None = None, cap: int = 200) -> None:
     if coverage and coverage["expected"] > 1:
         out.print(f"{coverage['text'].split('（缺')[0]}。" + (
             f"[magenta]未报送该项数据的县（市、区）（{len(coverage['missing'])}）[/magenta]："
             + "、".join(coverage["missing_names"]) if coverage["missing"] else "各县（市、区）均已报送。"))
     if not items:
-        out.print(f"{rule}：没有未达标的对象。")
+        out.print(f"{title}：没有未达标的对象。")
         return
-    t = Table(title=f"{rule}：未达标的对象（{len(items)}）")
+    t = Table(title=f"{title}：未达标的对象（{len(items)}）")
     for col in ("县（市、区）", "行业领域", "编号/代码", "名称/描述", "来源文件", "行"):
         t.add_column(col, overflow="fold")
     for it in items[:cap]:
