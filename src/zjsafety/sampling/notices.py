@@ -82,6 +82,14 @@ def task_xlsx(conn, d) -> Writer:
     return write
 
 
+def _close(doc: Official, d, path: Path) -> None:
+    """A notice's end: the hashes that anchor it, who issues it and when; then saved."""
+    for line in _chain_lines(d):
+        doc.para(line)
+    doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
+    doc.save(path)
+
+
 def plan_notice(d) -> Writer:
     def write(path: Path) -> None:
         doc = Official(f"{_head(d)}计划公告")
@@ -91,10 +99,7 @@ def plan_notice(d) -> Writer:
                                       f"抽取方法：{d.params['algorithm']}（公开算法，见 zjsafety 说明；名录文件可依申请查阅）",
                                       "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"]:
             doc.para(line)
-        for line in _chain_lines(d):
-            doc.para(line)
-        doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
-        doc.save(path)
+        _close(doc, d, path)
     return write
 
 
@@ -106,10 +111,7 @@ def task_notice(d) -> Writer:
             doc.para(line)
         head, rows = result_rows(d)
         doc.table(head, [[mask(str(c)) for c in row] for row in rows], size=9)
-        for line in _chain_lines(d):
-            doc.para(line)
-        doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
-        doc.save(path)
+        _close(doc, d, path)
     return write
 
 
@@ -127,10 +129,7 @@ def result_notice(conn, d) -> Writer:
                              (r or {}).get("result") or "", str((r or {}).get("hazards_found") or "")])
         doc.table(["企业名称", "统一社会信用代码", "检查日期", "检查结果", "发现隐患"],
                   [[mask(str(c)) for c in row] for row in rows], size=9)
-        for line in _chain_lines(d):
-            doc.para(line)
-        doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
-        doc.save(path)
+        _close(doc, d, path)
     return write
 
 
