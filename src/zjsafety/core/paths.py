@@ -120,10 +120,11 @@ def _fsync(p: Path) -> None:
 
 
 def _remove(p: Path) -> None:
+    """A temporary file discarded after a failure: the failure is what gets reported."""
     try:
         p.unlink(missing_ok=True)
     except OSError:
-        pass
+        pass  # cannot be removed (locked on Windows): a stray temp file, not worth hiding the real error
 
 
 def unique_name(folder: Path, stem: str, suffix: str, taken: set[str]) -> Path:

@@ -78,8 +78,6 @@ class AccidentReduction(Rule):
             kids.setdefault(parent, set()).add(u)
             if parent != ctx.scope_code and parent != divisions.PROVINCE:
                 kids.setdefault(divisions.PROVINCE, set()).add(parent)
-        if ctx.scope.level == "prefecture":
-            kids = {ctx.scope_code: {u for u in present - {ctx.scope_code}}}
         cities = sorted(c for c in kids.get(divisions.PROVINCE, ()) if c != ctx.scope_code) \
             if ctx.scope_code == divisions.PROVINCE else []
         counties = sorted(u for u in present if u != ctx.scope_code and u not in cities)
