@@ -134,8 +134,8 @@ def test_a_first_hazard_load_finds_reused_numbers_without_asking_the_database(tm
     from zjsafety.importers.pipeline import import_files
     from zjsafety.store import connect, records
     asked = []
-    real = records.hazard_numbers
-    monkeypatch.setattr(records, "hazard_numbers", lambda conn, nos: asked.append(1) or real(conn, nos))
+    real = records.numbers_in_use
+    monkeypatch.setattr(records, "numbers_in_use", lambda conn, *a: asked.append(1) or real(conn, *a))
     conn = connect(tmp_path / "h.db")
     import_files(conn, [xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())])
     rows = [[f"2018-00{k % 3}", NAMES[k % 2], USCC[k % 2], "工贸", date(2018, 3, 1 + k), f"隐患{k}", "一般",

@@ -58,6 +58,8 @@ zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
         dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验和报告，不写入数据库。")] = False,
         include_hidden: Annotated[bool, typer.Option("--include-hidden", help="也导入隐藏的工作表。")] = False,
         replace: Annotated[bool, typer.Option("--replace", help="已有的记录整行替换（默认合并：台账中空白的单元格保留数据库中的原值）。")] = False,
+        correct_uscc: Annotated[bool, typer.Option("--correct-uscc", help="信用代码与库中同名企业的只差一个字符时，按更正处理（库中改为台账的代码）。")] = False,
+        keep_both: Annotated[bool, typer.Option("--keep-both", help="信用代码与库中同名企业的只差一个字符时，按两家企业分别保存。")] = False,
         errors_to: Annotated[Optional[Path], typer.Option("--errors-to", metavar="文件夹", help="把标注了错误的工作簿写到此文件夹，退回乡镇修改。")] = None,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False, wait: WaitOpt = None,
     ) -> None:
@@ -66,10 +68,14 @@ zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
         from zjsafety.commands.progress import progress_bar
         from zjsafety.importers.pipeline import import_files
         run = Run(db, as_json, debug, wait)
+        if correct_uscc and keep_both:
+            from zjsafety.core.errors import UsageError
+            raise UsageError("--correct-uscc 和 --keep-both 只能选一个。")
+        fix = "correct" if correct_uscc else "keep" if keep_both else None
         with _stdin_as_file(paths) as paths, run.open_db() as conn, progress_bar(enabled=not run.json) as prog:
             result = import_files(conn, paths, kind=kind_choice(kind), county=county, map_file=map_file,
                                   strict=strict, dry_run=dry_run, include_hidden=include_hidden, replace=replace,
-                                  progress=prog)
+                                  correct_uscc=fix, progress=prog)
             written = []
             if errors_to:
                 from zjsafety.importers.errorbook import write_error_books

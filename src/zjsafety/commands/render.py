@@ -37,6 +37,9 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+CHANGE_LABEL = {"county": "县（市、区）", "sector": "行业领域", "status_back": "整改情况（改回未完成）"}
+
+
 def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
     t = Table(title="导入结果", show_lines=False)
     for col in ("文件", "工作表", "台账类型", "数据行", "新增", "更新", "未变", "拒收", "跳过"):
@@ -76,6 +79,13 @@ def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
         out.print(ft)
         if len(findings) > shown:
             out.print("[dim]完整清单：加 --json，或 --errors-to 文件夹 生成标注了错误的工作簿退回修改。[/dim]")
+    for f in result.files:  # stated values that moved records between counties, sectors or back in status
+        if f.changes:
+            name = f.path.replace("\\", "/").rsplit("/", 1)[-1]
+            unit = "家" if f.kind == "enterprise" else "项"
+            what = "、".join(f"{CHANGE_LABEL[k]}{n} {unit}" for k, n in f.changes.items())
+            out.print(f"[yellow]{name}[{f.sheet}]：变更了{what}（见“{labels.finding('scope_change')}”）[/yellow]",
+                      soft_wrap=True)
     tot = result.totals
     state = ("（试运行，未写入数据库）" if result.dry_run else
              "（--strict：有被拒收的行，全部未写入）" if result.strict and not result.committed else "")

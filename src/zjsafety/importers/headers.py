@@ -319,6 +319,26 @@ def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None
     return best, ranked
 
 
+def rival(rows: list[list], syn: Synonyms, hm: HeaderMap) -> str | None:
+    """Another kind the header row carries more of the distinctive fields of than the kind it
+    was read as, although that kind's required columns are not all there: a screening ledger
+    without its date is not an enterprise list. Such a sheet is refused, never stored as the
+    wrong kind."""
+    kinds = refdata.kinds()
+    own = len(set(hm.columns.values()) & set(kinds[hm.kind]["distinctive"]))
+    r = hm.header_rows[0]
+    best, most = None, own
+    for hdr_rows, labels in _candidates(rows, r, []):
+        for k, spec in kinds.items():
+            if k == hm.kind:
+                continue
+            mapped = _expand_combo(syn, k, labels) if len(hdr_rows) == 2 else _map_row(syn, k, labels)
+            n = len(set(mapped.values()) & set(spec["distinctive"]))
+            if n > most:
+                best, most = k, n
+    return best
+
+
 def _refine(hm: HeaderMap, syn: Synonyms) -> None:
     """The chosen header's columns no spelling named: read by similarity where one field is
     clearly meant, reported where several could be, listed as unknown otherwise."""

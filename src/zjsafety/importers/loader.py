@@ -20,12 +20,17 @@ from zjsafety.core.masking import PERSONAL_FIELDS, mask_cell
 from zjsafety.core.normalize import CellError, conflict_entries, fold, norm_code, norm_name, uscc_problem
 from zjsafety.importers.fields import cell_error, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
+from zjsafety.importers.identity import EnterpriseResolver, Resolver
 from zjsafety.importers.models import ROW_TYPES
 from zjsafety.importers.records import SPECS, EntMatch
 from zjsafety.store import records as sql
 
 NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list"}
 KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "inspector": "人员"}
+# ledger numbers that name a record within its enterprise: the same number elsewhere is said
+NUMBERS = {"hazard": ("hazard_no", "隐患编号", "hazard_no_reused"), "major_risk": ("risk_no", "危险源编号", "number_reused"),
+           "penalty": ("case_no", "处罚决定书文号", "number_reused")}
+COUNTY_HOW = {"option": "按 --county 指定", "uscc": "按信用代码推定", "enterprise": "按企业所在"}
 
 
 @lru_cache(maxsize=None)
@@ -45,7 +50,7 @@ def county_in_uscc(uscc: str | None) -> str | None:
 
 class Loader:
     def __init__(self, conn: sqlite3.Connection, hmap: HeaderMap, res, default_county: str | None,
-                 rejected_ents: set[str]):
+                 rejected_ents: set[str], correct_uscc: str | None = None):
         self.conn, self.hmap, self.res = conn, hmap, res
         self.kind = hmap.kind
         self.spec = SPECS[self.kind]
@@ -59,8 +64,12 @@ class Loader:
         self.seen: dict[str, int] = {}
         self.by_uscc: dict[str, EntMatch | None] = {}  # lookups remembered for the sheet
         self.by_name: dict[str, list[tuple]] = {}
-        self.numbers: dict[str, int] = {}  # hazard number -> enterprise id, in this sheet
+        self.numbers: dict[str, int] = {}  # ledger number -> enterprise id, in this sheet
         self.fresh_table = False  # set by the load: the table was empty when it began
+        self.resolver = Resolver(conn, self.kind, self.spec.table)
+        self.ent_resolver = EnterpriseResolver(conn, correct_uscc)
+        self.county_how: dict[int, tuple[str, str | None]] = {}  # Excel row -> (how its county was inferred, uscc)
+        self.seen_values: dict[str, dict] = {}  # natural key -> values, for numbers reused within a sheet
         self.no_county: list[int] = []  # rows without a county, when the sheet has no county column
 
     # -------------------------------------------------------------- shared
@@ -147,18 +156,22 @@ class Loader:
 
     # -------------------------------------------------------------- stage 2: link
 
-    def link(self, valid: list[tuple[int, object]]) -> list[tuple[str, dict, list[str], int]]:
-        """Records to store: (natural key, column values, sectors, Excel row)."""
+    def link(self, valid: list[tuple[int, object]]) -> list[tuple]:
+        """Records to store: (natural key, column values, sectors, Excel row, inferred columns)."""
         links = self.spec.needs_enterprise or self.kind == "major_hazard_register"
         ents = self._match_enterprises([m for _, m in valid]) if links else {}
         if self.kind == "inspector":
             self._check_conflicts(valid)
-        numbered = self.kind in ("hazard", "major_hazard_register")
-        # hazards loaded into an empty table: the stored numbers are this sheet's (self.numbers)
-        fresh = self.kind == "hazard" and self.fresh_table
-        known = sql.hazard_numbers(self.conn, [m.hazard_no for _, m in valid if m.hazard_no]) \
-            if numbered and not fresh else {}
-        out = []
+        number = NUMBERS.get(self.kind)
+        # a table empty when this sheet began holds only this sheet's records: nothing to ask it
+        fresh = self.fresh_table
+        known = sql.numbers_in_use(self.conn, self.spec.table, number[0],
+                                   [getattr(m, number[0]) for _, m in valid if getattr(m, number[0])]) \
+            if number and not fresh else {}
+        if self.kind == "major_hazard_register":  # its numbers name hazards of the hazard ledger
+            number = ("hazard_no", "隐患编号", None)
+            known = sql.numbers_in_use(self.conn, "hazard", "hazard_no", [m.hazard_no for _, m in valid])
+        built = []
         needs_ent, build = self.spec.needs_enterprise, self.spec.build
         for row, m in valid:
             ent = ents.get(id(m))
@@ -169,10 +182,12 @@ class Loader:
                 self.finding(row, "uscc", "matched_by_name",
                              f"信用代码“{m.uscc}”在数据库中未找到，已按企业名称“{m.name}”匹配，请核对", m.uscc,
                              severity="warning")
-            county = self._county(row, m, ent)
+            county, how = self._county(row, m, ent)
             if county is False:
                 continue
             b = build(m, county, ent)
+            if how != "stated" and county is not None:  # second-class: fills only an empty county
+                b.inferred = b.inferred | {"county_code"}
             if not b.key:
                 self.finding(row, "uscc", "missing_value", "缺少统一社会信用代码（或组织机构代码、县+名称）", "")
                 self._reject_stored(m)
@@ -183,41 +198,153 @@ class Loader:
                 if b.rejected:
                     self._reject_stored(m)
                     continue
-            if numbered:
-                self._check_number(row, m, ent, known)
+            built.append((row, m, ent, b, how))
+        if self.kind == "enterprise":
+            built = self._resolve_enterprises(built)
+        elif not fresh:
+            built = self._resolve(built)
+        out = []
+        for row, m, ent, b, how in built:
+            if number:
+                self._check_number(row, m, ent, known, number)
             first = self.seen.get(b.key)
+            if first is not None and self._reused_in_sheet(row, b):
+                first = None
             if first is not None:
                 self.finding(row, None, "duplicate_in_file",
                              f"与第 {first} 行重复（同一{KEY_LABEL.get(self.kind, '记录')}）", b.key)
                 self.res.rejected += 1
                 continue
             self.seen[b.key] = row
-            out.append((b.key, b.values, b.sectors, row))
+            if self.kind == "hazard":
+                self.seen_values[b.key] = b.values
+            if how in ("option", "uscc"):
+                self.county_how[row] = (how, getattr(m, "uscc", None))
+            out.append((b.key, b.values, b.sectors, row, b.inferred))
         return out
 
-    def _county(self, row: int, m, ent: EntMatch | None):
-        """The row's county: its own, else its enterprise's, else --county, else the division in
-        its USCC (said, as a warning). False when a row that needs one has none (said)."""
-        county = getattr(m, "county", None) or (ent.county if ent else None) or self.default_county
-        if county:
-            return county
+    def _resolve(self, built: list) -> list:
+        """Each record under the key of the stored record it is (importers.identity)."""
+        out = []
+        for (row, m, ent, b, how), hit in zip(built, self.resolver.resolve([x[3].values for x in built])):
+            if hit.ambiguous:
+                cols = "、".join(self._label(c) for c in hit.ambiguous)
+                self.finding(row, None, "ambiguous_record",
+                             f"库中同一企业有几条记录都可能是这一行（缺少“{cols}”，无法区分），未导入；"
+                             f"请补上这几列再导入", None)
+                self._reject_stored(m)
+                continue
+            if hit.reused:
+                b.key = self._new_year_key(row, b, hit.reused)
+            elif hit.key:
+                b.key = hit.key
+            out.append((row, m, ent, b, how))
+        return out
+
+    def _new_year_key(self, row: int, b, other: dict) -> str:
+        """A hazard number the enterprise used in another year for another hazard: a new hazard."""
+        self.finding(row, "hazard_no", "hazard_no_new_year",
+                     f"隐患编号“{b.values['hazard_no']}”在该企业已有一条（{other.get('found_on')} 发现的"
+                     f"“{other.get('description')}”），年份和描述都不同，按新的隐患保存", b.values["hazard_no"],
+                     severity="warning")
+        return f"{b.key}@{(b.values.get('found_on') or '')[:4]}"
+
+    def _reused_in_sheet(self, row: int, b) -> bool:
+        """The same hazard number twice in one sheet for one enterprise, in two years for two
+        hazards: the second is a new hazard (given a key of its own), not a duplicate."""
+        first = self.seen_values.get(b.key)
+        if first is None or self.kind != "hazard":
+            return False
+        a, c = first.get("found_on") or "", b.values.get("found_on") or ""
+        if a[:4] == c[:4] or fold(first.get("description") or "") == fold(b.values.get("description") or ""):
+            return False
+        b.key = self._new_year_key(row, b, first)
+        return b.key not in self.seen
+
+    def _resolve_enterprises(self, built: list) -> list:
+        rows = [(b.values, b.values["county_code"], how == "stated") for _, _, _, b, how in built]
+        out = []
+        for (row, m, ent, b, how), hit in zip(built, self.ent_resolver.resolve(rows)):
+            if hit.correction_of is not None:
+                old = hit.correction_of
+                self.finding(row, "uscc", "uscc_correction",
+                             f"信用代码“{m.uscc}”与库中同名企业“{m.name}”的信用代码“{old['uscc']}”只差一个字符，"
+                             f"像是更正，未导入：如确是更正，加 --correct-uscc 重新导入（库中改为新代码）；"
+                             f"如确是两家企业，加 --keep-both", m.uscc)
+                self._reject_stored(m)
+                continue
+            if hit.key:
+                b.key = hit.key
+            out.append((row, m, ent, b, how))
+        return out
+
+    def _label(self, column: str) -> str:
+        for f, cols in self.spec.columns.items():
+            if column in cols:
+                column = f
+                break
+        fields = refdata.kinds()[self.kind]["fields"]
+        return fields[column][0] if column in fields else column
+
+    def after_save(self, counts: dict) -> None:
+        """What the store kept or changed, said row by row: an inferred value it did not take
+        (the stored one stands), and a stated value that moved a record between scopes."""
+        kept = {(r, c): (v, s) for r, c, v, s in counts["kept_inferred"]}
+        for row, (how, uscc) in self.county_how.items():
+            if (row, "county_code") in kept:
+                v, s = kept.pop((row, "county_code"))
+                self.finding(row, "county", "inferred_kept",
+                             f"{COUNTY_HOW[how]}的县（市、区）{divisions.full_name(v)}与库中的"
+                             f"{divisions.full_name(s)}不同，保留库中的{divisions.full_name(s)}"
+                             f"（要改，请在台账中填写所属县（市、区））", v, severity="warning")
+            elif how == "uscc":
+                self.finding(row, "uscc", "county_from_uscc",
+                             f"未填县（市、区），按信用代码中的登记机关代码 {uscc[2:8]} 定为"
+                             f"{divisions.full_name(uscc[2:8])}，请核对", uscc, severity="warning")
+        self.county_how.clear()
+        for (row, col), (v, s) in kept.items():
+            if col == "status":
+                self.finding(row, "rectify_status", "inferred_kept",
+                             f"按日期推定的整改情况“{v}”不会把库中的“{s}”改回去，保留“{s}”", v, severity="warning")
+        unit = "家" if self.kind == "enterprise" else "项"
+        for row, col, old, new in counts["changes"]:
+            what = {"county_code": "county", "status": "status_back"}.get(col, col)
+            self.res.changes[what] = self.res.changes.get(what, 0) + 1
+            if col == "county_code":
+                msg = (f"所属县（市、区）由{divisions.full_name(old) if old else '空'}改为{divisions.full_name(new)}"
+                       f"（台账所填）：这{unit}从此计入新的县（市、区）")
+                fld = "county"
+            elif col == "sector":
+                msg, fld = f"行业领域由“{old}”改为“{new}”（台账所填）", "sector"
+            else:
+                msg, fld = f"整改情况由“{old}”改回“{new}”（台账所填）", "rectify_status"
+            self.finding(row, fld, "scope_change", msg, new, severity="warning")
+
+    def _county(self, row: int, m, ent: EntMatch | None) -> tuple:
+        """The row's county and how it was found: its own ("stated"), else its enterprise's, else
+        --county ("option"), else the division in its USCC ("uscc", said after the store step,
+        which may keep a stored county instead). (False, None) when a row that needs one has
+        none (said)."""
+        if getattr(m, "county", None):
+            return m.county, "stated"
+        if ent is not None and ent.county:
+            return ent.county, "enterprise"
+        if self.default_county:
+            return self.default_county, "option"
         if self.kind == "plan_task":
-            return self._task_county(m)
+            return self._task_county(m), "enterprise"
         inferred = county_in_uscc(getattr(m, "uscc", None))
         if inferred:
-            self.finding(row, "uscc", "county_from_uscc",
-                         f"未填县（市、区），按信用代码中的登记机关代码 {inferred} 定为"
-                         f"{divisions.full_name(inferred)}，请核对", m.uscc, severity="warning")
-            return inferred
+            return inferred, "uscc"
         if not self.spec.needs_county:
-            return None
+            return None, "stated"
         if "county" not in self.col_of:
             self.no_county.append(row)  # said once for the sheet, in finish()
         else:
             self.finding(row, "county", "missing_county",
                          "无法确定所属县（市、区）：该行未填写，也未用 --county 指定，信用代码也看不出", "")
         self._reject_stored(m)
-        return False
+        return False, None
 
     def _task_county(self, m) -> str | None:
         """A task row without a county is the stored task with its code (or title), when exactly
@@ -225,8 +352,9 @@ class Loader:
         counties = set(sql.plan_task_counties(self.conn, m.task_code, fold(m.task_title or "")))
         return counties.pop() if len(counties) == 1 else None
 
-    def _check_number(self, row: int, m, ent: EntMatch | None, known: dict[str, set[int]]) -> None:
-        no = m.hazard_no
+    def _check_number(self, row: int, m, ent: EntMatch | None, known: dict[str, set[int]], number: tuple) -> None:
+        col, label, slug = number
+        no = getattr(m, col)
         if not no:
             return
         if self.kind == "major_hazard_register":
@@ -236,9 +364,8 @@ class Loader:
             return
         others = (known.get(no, set()) | ({self.numbers[no]} if no in self.numbers else set())) - {ent.id}
         if others:
-            self.finding(row, "hazard_no", "hazard_no_reused",
-                         f"隐患编号“{no}”在其他企业下也有，按不同的隐患分别保存（编号在企业内唯一）", no,
-                         severity="warning")
+            self.finding(row, col, slug, f"{label}“{no}”在其他企业下也有，按不同的记录分别保存（编号在企业内唯一）",
+                         no, severity="warning")
         self.numbers.setdefault(no, ent.id)
 
     def _check_conflicts(self, valid: list[tuple[int, object]]) -> None:

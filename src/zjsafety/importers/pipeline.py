@@ -24,8 +24,9 @@ from zjsafety.core.findings import Finding
 from zjsafety.core.normalize import CellError, clean_text, fold
 from zjsafety.core.workbook import CONTROL
 from zjsafety.importers.fields import SpecialCell
-from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms
+from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms, rival
 from zjsafety.importers.loader import Loader
+from zjsafety.importers.records import SPECS
 from zjsafety.importers.reader import Survey, Workbook, expand_paths, survey
 from zjsafety.store import records as store
 
@@ -45,6 +46,7 @@ class SheetResult:
     rejected: int = 0
     skipped: int = 0  # blank and totals rows
     kept: int = 0  # empty cells where the stored value was kept
+    changes: dict[str, int] = field(default_factory=dict)  # stated moves: county / sector / status_back -> records
     findings: list[Finding] = field(default_factory=list)
     header_row: int | None = None  # Excel number of the (last) header row
     columns: dict[str, dict] = field(default_factory=dict)  # letter -> {header, field, label, how}
@@ -53,7 +55,7 @@ class SheetResult:
         return {"path": self.path, "sha256": self.sha256, "kind": self.kind, "sheet": self.sheet,
                 "rows": self.rows, "inserted": self.inserted, "updated": self.updated,
                 "unchanged": self.unchanged, "rejected": self.rejected, "skipped": self.skipped,
-                "kept": self.kept, "header_row": self.header_row, "columns": self.columns,
+                "kept": self.kept, "changes": self.changes, "header_row": self.header_row, "columns": self.columns,
                 "findings": [f.to_dict() for f in self.findings]}
 
 
@@ -65,9 +67,14 @@ class ImportResult:
     strict: bool = False
 
     @property
-    def totals(self) -> dict[str, int]:
+    def totals(self) -> dict:
         keys = ("rows", "inserted", "updated", "unchanged", "rejected", "skipped", "kept")
-        t = {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        t: dict = {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        changes: dict[str, int] = {}
+        for f in self.files:
+            for k, n in f.changes.items():
+                changes[k] = changes.get(k, 0) + n
+        t["changes"] = changes
         t["findings"] = sum(len(f.findings) for f in self.files)
         t["errors"] = sum(1 for f in self.files for x in f.findings if x.severity == "error")
         return t
@@ -98,10 +105,13 @@ Progress = Callable[[str, int, int | None], None]
 def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str | None = None,
                  county: str | None = None, map_file: Path | None = None, strict: bool = False,
                  dry_run: bool = False, include_hidden: bool = False, replace: bool = False,
-                 progress: Progress | None = None) -> ImportResult:
+                 correct_uscc: str | None = None, progress: Progress | None = None) -> ImportResult:
     """Import ledger files. Raises UnreadableInput (nothing written) if any file cannot be read.
     A record already stored is merged: what a ledger gives replaces, what it leaves empty is
-    kept; `replace` replaces whole rows instead."""
+    kept, and what was only inferred (a county, a sector, a status) fills only what is empty;
+    `replace` replaces whole rows instead. `correct_uscc`: for a USCC one character off that
+    of a stored enterprise of the same name, "correct" takes it as the correction, "keep"
+    stores a second enterprise; by default the row is refused and the choice offered."""
     kinds = refdata.kinds()
     if kind is not None and kind not in kinds:
         raise UsageError(f"未知的台账类型“{kind}”，可用：{'、'.join(kinds)}")
@@ -126,7 +136,8 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
                     if book is not None:
                         book.close()
                     book = Workbook(u.survey)
-                res = load_sheet(conn, u, book, syn, kind, county, today, progress, rejected_ents, replace)
+                res = load_sheet(conn, u, book, syn, kind, county, today, progress, rejected_ents, replace,
+                                 correct_uscc)
                 results.append(res)
         finally:
             if book is not None:
@@ -177,6 +188,13 @@ def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[U
             if hmap is None:
                 why = _unrecognised(sh.name, kind) + (("。" + diagnose(sh.head, syn, kind)) if kind else "")
                 notes.append(_note(s, kind, sh.name, "unrecognised_sheet", why))
+                continue
+            other = rival(sh.head, syn, hmap) if not kind else None
+            if other:
+                label, own = kinds[other]["label"], kinds[hmap.kind]["label"]
+                notes.append(_note(s, None, sh.name, "unrecognised_sheet",
+                                   f"工作表“{sh.name}”像是{label}，但不完整：{diagnose(sh.head, syn, other)}"
+                                   f"未导入（不会当作{own}导入）。如确是{own}，用 --kind {kinds[hmap.kind].get('short', hmap.kind)} 指定"))
                 continue
             if not kind and len(ranking) > 1 and ranking[0][1] == ranking[1][1]:
                 cands = "、".join(f"{kinds[k]['label']}({k})" for k, sc in ranking if sc == ranking[0][1])
@@ -258,7 +276,7 @@ def _blank(values) -> bool:
 
 def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms, kind: str | None,
                default_county: str | None, today: str, progress: Progress | None,
-               rejected_ents: set[str], replace: bool = False) -> SheetResult:
+               rejected_ents: set[str], replace: bool = False, correct_uscc: str | None = None) -> SheetResult:
     """Read one sheet whole, find its header again (with its merged cells), validate its rows
     a batch at a time and store them under one import batch."""
     s = u.survey
@@ -272,10 +290,12 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     res = SheetResult(path, s.sha256, hm.kind, u.sheet, header_row=hm.header_rows[-1] + 1,
                       columns=hm.describe())
     res.findings += header_findings(hm, path, u.sheet)
-    batch_id = store.new_batch(conn, file_name=s.path.name, sha256=s.sha256, kind=hm.kind, sheet=u.sheet)
-    loader = Loader(conn, hm, res, default_county, rejected_ents)
-    spec = loader.spec
+    spec = SPECS[hm.kind]
     present = spec.stored_columns(set(hm.columns.values())) | {"enterprise_id", "matched_by"}
+    if replace:
+        _check_replace(conn, hm.kind, present, s.path.name, u.sheet)
+    batch_id = store.new_batch(conn, file_name=s.path.name, sha256=s.sha256, kind=hm.kind, sheet=u.sheet)
+    loader = Loader(conn, hm, res, default_county, rejected_ents, correct_uscc)
     policy = store.Policy(present, replace, spec.defaults)
     label = f"{s.path.name}：{u.sheet}"
     total = max(sheet.total - hm.data_start, 0) if sheet.total is not None else None
@@ -289,6 +309,24 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     store.finish_batch(conn, batch_id, {"rows": res.rows, "inserted": res.inserted, "updated": res.updated,
                                         "unchanged": res.unchanged, "rejected": res.rejected})
     return res
+
+
+def _check_replace(conn: sqlite3.Connection, kind: str, present: set[str], file_name: str, sheet: str) -> None:
+    """`--replace` writes whole rows: a ledger without a column the table cannot hold empty
+    (a hazard's level) would have to invent it for every record it replaces."""
+    spec = SPECS[kind]
+    fields = refdata.kinds()[kind]["fields"]
+    lacking = []
+    for col in store.not_null_columns(conn, spec.table):
+        if col in present or col in ("id", "natural_key"):
+            continue
+        for f, labels in fields.items():
+            if col in spec.stored_columns({f}):
+                lacking.append(labels[0])
+                break
+    if lacking:
+        raise UsageError(f"“{file_name}”[{sheet}] 没有“{'、'.join(lacking)}”列：--replace 整行替换已有记录时，"
+                         f"这一列的值会丢失。请补上这一列，或去掉 --replace（默认合并，不改动台账未给的值）。")
 
 
 def header_findings(hm: HeaderMap, path: str, sheet: str) -> list[Finding]:
@@ -321,6 +359,7 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
     def flush() -> None:
         records = loader.link(loader.check(pending))
         counts = store.save(conn, loader.spec.table, records, batch_id, today=today, policy=policy)
+        loader.after_save(counts)
         res.inserted += counts["inserted"]
         res.updated += counts["updated"]
         res.unchanged += counts["unchanged"]

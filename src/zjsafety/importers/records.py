@@ -20,6 +20,9 @@ class Built:
     values: dict[str, Any]
     sectors: list[str] | tuple = ()  # enterprise only
     problems: list[tuple[str, str, str, str]] | None = None  # (field, slug, msg, severity); most rows: none
+    # columns whose value was inferred (county from --county or the USCC, status from dates,
+    # sectors from an industry code), not stated: they only fill what the store holds empty
+    inferred: frozenset = frozenset()
 
     def add(self, fld: str, slug: str, msg: str, severity: str) -> None:
         if self.problems is None:
@@ -65,9 +68,12 @@ def enterprise_key(uscc: str | None, org_code: str | None, name: str | None, cou
 
 def build_enterprise(m, county: str | None, ent: EntMatch | None) -> Built:
     key = enterprise_key(m.uscc, m.org_code, m.name, county)
-    sectors = list(m.sector) or ([h] if (h := industry_sector_hint(m.industry_code)) else [])
+    sectors = list(m.sector)
+    guessed = not sectors and (h := industry_sector_hint(m.industry_code))
+    if guessed:
+        sectors = [h]
     status = m.enterprise_status or ("关闭" if m.closed_on else None)
-    return Built(key or "", dict(
+    return Built(key or "", inferred=frozenset({"sectors"}) if guessed else frozenset(), values=dict(
         uscc=m.uscc, org_code=m.org_code, reg_no=m.reg_no, name=m.name, name_norm=norm_name(m.name),
         county_code=county, township=m.township, industry_code=m.industry_code,
         above_scale=_b(m.above_scale), status=status, closed_on=_d(m.closed_on),
@@ -92,6 +98,9 @@ def hazard_key(ent_key: str, number: str | None, found, description: str | None)
     return "H-" + stable_hash(ent_key, found, fold(description or ""))
 
 
+_STATUS_INFERRED = frozenset({"status"})
+
+
 def build_hazard(m, county, ent: EntMatch) -> Built:
     # the hot path of a large import: plain locals, no helper calls per field
     found, deadline, rectified, closed = m.found_on, m.deadline, m.rectified_on, m.closed_on
@@ -108,6 +117,8 @@ def build_hazard(m, county, ent: EntMatch) -> Built:
         "listed": None if listed is None else int(listed), "listing_level": m.listing_level,
         "listed_on": m.listed_on.isoformat() if m.listed_on else None,
         "report_dept": None if rd is None else int(rd), "report_workers": None if rw is None else int(rw)})
+    if status is not None and m.rectify_status is None:  # from its dates: moves a stored status forward only
+        b.inferred = _STATUS_INFERRED
     if found and rectified and rectified < found:
         b.add("rectified_on", "date_order", f"整改完成日期 {rectified} 早于发现日期 {found}", "error")
     if found and deadline and deadline < found:
@@ -124,7 +135,8 @@ def build_register(m, county, ent: EntMatch | None) -> Built:
 
 
 def build_major_risk(m, county, ent: EntMatch) -> Built:
-    key = "K:" + (m.risk_no or stable_hash(ent.key, fold(m.risk_name or "")))
+    # a risk number, like a hazard's, names a risk within its enterprise
+    key = f"K:{ent.key}:{m.risk_no}" if m.risk_no else "K:" + stable_hash(ent.key, fold(m.risk_name or ""))
     registered = m.registered if m.registered is not None else (True if m.registered_on else None)
     return Built(key, dict(
         risk_no=m.risk_no, enterprise_id=ent.id, county_code=county, sector=m.sector[0] if m.sector else None,
@@ -143,7 +155,9 @@ def build_inspection(m, county, ent: EntMatch) -> Built:
 
 
 def build_penalty(m, county, ent: EntMatch) -> Built:
-    key = "P:" + (fold(m.case_no) if m.case_no else stable_hash(ent.key, m.decided_on, fold(m.violation or "")))
+    # a case number within the enterprise: two departments' 〔2018〕12号 are two decisions
+    key = (f"P:{ent.key}:{fold(m.case_no)}" if m.case_no
+           else "P:" + stable_hash(ent.key, m.decided_on, fold(m.violation or "")))
     return Built(key, dict(
         case_no=m.case_no, enterprise_id=ent.id, county_code=county, decided_on=_d(m.decided_on),
         accident_related=_b(m.accident_related), amount=m.amount, department=m.department,

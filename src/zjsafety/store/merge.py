@@ -61,6 +61,11 @@ def _merge_one(conn, p: Path, report: MergeReport) -> dict:
             report.conflicts.append({"type": "enterprise_county", "source": label, **c,
                                      "message": f"企业“{c['name']}”（{c['key']}）在两个库中属于不同的县："
                                                 f"保留 {c['kept_county']}，{label} 中为 {c['other_county']}"})
+        for c in m.same_name_conflicts(conn):
+            report.conflicts.append({"type": "enterprise_same_name", "source": label, **c,
+                                     "message": f"企业“{c['name']}”一个库中只有名称、另一个库中有信用代码 {c['uscc']}，"
+                                                f"且分属 {c['kept_county']} 和 {c['other_county']}：可能是同一家企业被计了两次，"
+                                                f"请核对后在台账中补上信用代码和正确的县（市、区）"})
         for c in m.hazard_conflicts(conn):
             report.conflicts.append({"type": "hazard_status", "source": label, **c,
                                      "message": f"隐患 {c['key']} 状态不一致：保留“{c['kept_status']}”，"

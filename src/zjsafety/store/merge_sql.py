@@ -36,6 +36,17 @@ def enterprise_conflicts(conn: sqlite3.Connection) -> list[dict]:
         WHERE COALESCE(m.county_code, '') != COALESCE(s.county_code, '')""")]
 
 
+def same_name_conflicts(conn: sqlite3.Connection) -> list[dict]:
+    """An enterprise one database holds by name only and the other holds, under the same
+    normalised name, with a USCC in another county: perhaps one enterprise counted twice."""
+    return [dict(r) for r in conn.execute("""
+        SELECT s.name AS name, s.natural_key AS key, s.county_code AS other_county, m.county_code AS kept_county,
+               COALESCE(m.uscc, s.uscc) AS uscc
+        FROM src.enterprise s JOIN main.enterprise m ON m.name_norm = s.name_norm
+        WHERE COALESCE(m.county_code, '') != COALESCE(s.county_code, '')
+          AND ((s.uscc IS NULL AND m.uscc IS NOT NULL) OR (s.uscc IS NOT NULL AND m.uscc IS NULL))""")]
+
+
 def hazard_conflicts(conn: sqlite3.Connection) -> list[dict]:
     return [dict(r) for r in conn.execute("""
         SELECT COALESCE(s.hazard_no, s.natural_key) AS key, m.status AS kept_status, s.status AS other_status

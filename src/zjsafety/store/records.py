@@ -16,8 +16,14 @@ from zjsafety.core.clock import utc_now
 
 _CHUNK = 900  # stay under SQLite's variable limit on old builds
 CLOSED_STATUSES = ("已整改", "已销号")
+# a hazard's status only moves forward by inference (a rectified date says 已整改, never that a
+# 已销号 hazard was reopened); a stated status may go back, and that is listed as a change
+STATUS_RANK = {"未整改": 0, "整改中": 1, "已整改": 2, "已销号": 3}
 PROV = ["batch_id", "src_row"]
-Record = tuple[str, dict, list, int]  # (natural key, values, sectors, Excel row)
+# (natural key, values, sectors, Excel row, columns whose value was inferred, not stated)
+Record = tuple[str, dict, list, int, frozenset]
+# stated changes that move a record between the scopes audits and draws are cut by
+SCOPE_COLUMNS = ("county_code", "status")
 IMPORT_CACHE_KIB = 8192  # page cache while an import writes (the connection's 64 MiB is sized for audits)
 
 
@@ -55,14 +61,43 @@ def find_enterprises_by_name(conn: sqlite3.Connection, names: Iterable[str]) -> 
     return out
 
 
-def hazard_numbers(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, set[int]]:
-    """hazard number -> the enterprises (ids) that have a hazard so numbered."""
+def numbers_in_use(conn: sqlite3.Connection, table: str, column: str, numbers: Iterable[str]) -> dict[str, set[int]]:
+    """ledger number (hazard, risk, case) -> the enterprises (ids) that have a record so numbered."""
     found: dict[str, set[int]] = {}
     for part in _chunks(list(set(numbers))):
-        for no, eid in conn.execute(
-                f"SELECT hazard_no, enterprise_id FROM hazard WHERE hazard_no IN ({_marks(len(part))})", part):
+        for no, eid in conn.execute(f"SELECT {q(column)}, enterprise_id FROM {q(table)} "
+                                    f"WHERE {q(column)} IN ({_marks(len(part))})", part):
             found.setdefault(no, set()).add(eid)
     return found
+
+
+def stored_candidates(conn: sqlite3.Connection, table: str, cols: Sequence[str], by: str | None,
+                      values: Iterable) -> list[dict]:
+    """The stored records a batch of rows might be: those whose `by` column (their enterprise,
+    their hazard number) is one of `values`, or with `by` None the whole table (the small
+    tables: lists, rosters, tasks). Each a dict of id, natural_key and `cols`."""
+    select = ", ".join(["id", "natural_key", *map(q, cols)])
+    names = ["id", "natural_key", *cols]
+    if by is None:
+        return [dict(zip(names, r)) for r in conn.execute(f"SELECT {select} FROM {q(table)}")]
+    out = []
+    for part in _chunks([v for v in set(values) if v is not None]):
+        out += [dict(zip(names, r)) for r in conn.execute(
+            f"SELECT {select} FROM {q(table)} WHERE {q(by)} IN ({_marks(len(part))})", part)]
+    return out
+
+
+def enterprises_like(conn: sqlite3.Connection, usccs: Iterable[str], orgs: Iterable[str],
+                     names: Iterable[str]) -> list[dict]:
+    """Stored enterprises sharing a USCC, an organisation code or a normalised name with a batch."""
+    cols = "id, natural_key, uscc, org_code, name_norm, county_code"
+    names_ = ["id", "natural_key", "uscc", "org_code", "name_norm", "county_code"]
+    seen: dict[int, dict] = {}
+    for col, vals in (("uscc", usccs), ("org_code", orgs), ("name_norm", names)):
+        for part in _chunks([v for v in set(vals) if v]):
+            for r in conn.execute(f"SELECT {cols} FROM enterprise WHERE {col} IN ({_marks(len(part))})", part):
+                seen[r[0]] = dict(zip(names_, r))
+    return list(seen.values())
 
 
 def plan_task_counties(conn: sqlite3.Connection, code: str | None, title_norm: str | None) -> list[str | None]:
@@ -74,6 +109,10 @@ def plan_task_counties(conn: sqlite3.Connection, code: str | None, title_norm: s
         from zjsafety.core.normalize import fold
         return [r[0] for r in rows if fold(r[1] or "") == title_norm]
     return [r[0] for r in rows]
+
+
+def not_null_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({q(table)})") if r[3]]
 
 
 def imported_file(conn: sqlite3.Connection, sha256: str) -> str | None:
@@ -166,13 +205,15 @@ class Policy:
 
 
 def save(conn: sqlite3.Connection, table: str, records: list[Record], batch_id: int, *, today: str,
-         policy: Policy | None = None) -> dict[str, int]:
+         policy: Policy | None = None) -> dict:
     """Insert new records, update changed ones, count unchanged ones, by natural key. A record
     is unchanged when, merged with what is stored, it equals it; its provenance then stays with
-    the batch that last changed it."""
+    the batch that last changed it. Columns a record marks inferred only fill what is empty.
+    Besides the counts: `kept_inferred`, the inferred values not taken, and `changes`, the
+    stated values that move a stored record to another county, sector or an earlier status."""
     policy = policy or Policy()
     if not records:
-        return {"inserted": 0, "updated": 0, "unchanged": 0, "kept": 0}
+        return {"inserted": 0, "updated": 0, "unchanged": 0, "kept": 0, "kept_inferred": [], "changes": []}
     if table == "enterprise":
         return _save_enterprises(conn, records, batch_id, today, policy)
     if table == "hazard":
@@ -207,6 +248,17 @@ def _update(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
         conn.executemany(f"UPDATE {q(table)} SET {','.join(f'{q(c)}=?' for c in cols)} WHERE id=?", rows)
 
 
+def _filled(new: tuple, fill: list[tuple[int, object]]) -> tuple:
+    """The row with the table's defaults where it holds nothing (only the few defaulted columns looked at)."""
+    if not fill or all(new[i] is not None for i, _ in fill):
+        return new
+    row = list(new)
+    for i, d in fill:
+        if row[i] is None:
+            row[i] = d
+    return tuple(row)
+
+
 class _Batch:
     """One batch of records sorted against what is stored: rows to insert, rows to update
     (merged per the policy), and the counts."""
@@ -217,25 +269,48 @@ class _Batch:
         counted = [policy.present is None or c in policy.present for c in cols]
         fill = [(i, policy.defaults[c]) for i, c in enumerate(cols) if policy.defaults.get(c) is not None]
         self.inserts, self.updates, self.unchanged, self.kept = [], [], 0, 0
-        for key, values, sectors, src_row in records:
+        self.kept_inferred: list[tuple] = []  # (Excel row, column, inferred value, stored value kept)
+        self.changes: list[tuple] = []  # (Excel row, column, stored value, new value): stated scope moves
+        at = {c: i for i, c in enumerate(cols)}
+        watch = [(c, at[c]) for c in SCOPE_COLUMNS if c in at]
+        for key, values, sectors, src_row, inferred in records:
             new = tuple(values.values())
             old = existing.get(key)
             if old is None:
-                if fill and any(new[i] is None for i, _ in fill):  # only the few defaulted columns looked at
-                    row = list(new)
-                    for i, d in fill:
-                        if row[i] is None:
-                            row[i] = d
-                    new = tuple(row)
-                self.inserts.append((key, *new, batch_id, src_row))
+                self.inserts.append((key, *_filled(new, fill), batch_id, src_row))
                 continue
             stored = old[1:n + 1]
-            if policy.replace:
-                merged = new
+            if policy.replace:  # the whole row as the ledger gives it, what it leaves empty as for a new record
+                merged = _filled(new, fill)
             else:
                 merged = tuple(v if v is not None else s for v, s in zip(new, stored))
                 self.kept += sum(1 for v, s, c in zip(new, stored, counted) if v is None and s is not None and c)
-            self.updates.append((key, old[0], merged, stored, sectors, src_row))
+            if inferred:
+                merged = self._second_class(merged, stored, inferred, at, src_row)
+            for c, i in watch:
+                if c not in inferred and stored[i] is not None and merged[i] != stored[i]:
+                    if c != "status" or STATUS_RANK.get(merged[i], 0) < STATUS_RANK.get(stored[i], 0):
+                        self.changes.append((src_row, c, stored[i], merged[i]))
+            self.updates.append((key, old[0], merged, stored, sectors, src_row, inferred))
+
+    def _second_class(self, merged: tuple, stored: tuple, inferred: frozenset, at: dict, src_row: int) -> tuple:
+        """An inferred value fills only what is empty (a status only moves forward); the
+        stored value it did not replace is noted, so the clerk is told which was kept."""
+        out = list(merged)
+        for c in inferred:
+            i = at.get(c)
+            if i is None or merged[i] is None or stored[i] is None:
+                continue
+            v, s = merged[i], stored[i]
+            if c == "status":
+                keep = STATUS_RANK.get(v, 0) <= STATUS_RANK.get(s, 0)
+            else:
+                keep = True
+            if keep:
+                out[i] = s
+                if v != s:
+                    self.kept_inferred.append((src_row, c, v, s))
+        return tuple(out)
 
     def changed(self, same: Callable[[tuple], bool] | None = None) -> list[tuple]:
         """(key, id, merged, stored, sectors, src_row) of the records that change something."""
@@ -247,8 +322,9 @@ class _Batch:
                 out.append(u)
         return out
 
-    def counts(self, updated: int) -> dict[str, int]:
-        return {"inserted": len(self.inserts), "updated": updated, "unchanged": self.unchanged, "kept": self.kept}
+    def counts(self, updated: int) -> dict:
+        return {"inserted": len(self.inserts), "updated": updated, "unchanged": self.unchanged, "kept": self.kept,
+                "kept_inferred": self.kept_inferred, "changes": self.changes}
 
 
 def _save_plain(conn, table: str, records: list[Record], batch_id: int, policy: Policy) -> dict[str, int]:
@@ -256,7 +332,7 @@ def _save_plain(conn, table: str, records: list[Record], batch_id: int, policy: 
     b = _Batch(records, _existing(conn, table, cols, [r[0] for r in records]), cols, batch_id, policy)
     changed = b.changed()
     _insert(conn, table, ["natural_key", *cols, *PROV], b.inserts)
-    _update(conn, table, cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row in changed])
+    _update(conn, table, cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row, _ in changed])
     return b.counts(len(changed))
 
 
@@ -271,13 +347,23 @@ def _save_enterprises(conn, records: list[Record], batch_id: int, today: str, po
 
     def sectors_of(u) -> list[str]:
         new = sorted(u[4])
-        return new if (new or policy.replace) else (stored_sectors[u[0]].split("\x1f") if stored_sectors[u[0]] else [])
+        stated = "sectors" not in u[6]  # sectors guessed from an industry code only fill an empty list
+        if (new and (stated or not stored_sectors[u[0]])) or (policy.replace and stated):
+            return new
+        return stored_sectors[u[0]].split("\x1f") if stored_sectors[u[0]] else []
 
     changed = b.changed(same=lambda u: "\x1f".join(sectors_of(u)) == stored_sectors[u[0]])
     max_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM enterprise").fetchone()[0]
     _insert(conn, "enterprise", ["natural_key", *cols, *PROV], b.inserts)
-    _update(conn, "enterprise", cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row in changed])
+    _update(conn, "enterprise", cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row, _ in changed])
     ent_sectors = [(u[1], sectors_of(u)) for u in changed]
+    # a record kept by name (or under a mistyped code) that now has its USCC is known by it
+    at_uscc = cols.index("uscc")
+    rekey = [(u[2][at_uscc], u[1]) for u in changed if u[2][at_uscc] and u[0] != "U:" + u[2][at_uscc]]
+    if rekey:
+        conn.executemany("UPDATE enterprise SET natural_key = 'U:' || ? WHERE id = ?", rekey)
+    b.changes += [(u[5], "sector", stored_sectors[u[0]].replace("\x1f", "、"), "、".join(sectors_of(u)))
+                  for u in changed if stored_sectors[u[0]] and "\x1f".join(sectors_of(u)) != stored_sectors[u[0]]]
     if b.inserts:  # rows inserted just now are those above the old maximum id
         conn.execute("UPDATE enterprise SET first_seen = ? WHERE id > ?", (today, max_id))
         by_key = {r[0]: r[2] for r in records}
@@ -307,7 +393,7 @@ def _save_hazards(conn, records: list[Record], batch_id: int, today: str, policy
                 SELECT h.id, h.status, h.rectified_on, h.closed_on, h.found_on, h.batch_id FROM hazard h
                 WHERE h.id IN ({_marks(len(part))})
                   AND NOT EXISTS (SELECT 1 FROM hazard_status s WHERE s.hazard_id = h.id)""", part)
-    _update(conn, "hazard", cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row in changed])
+    _update(conn, "hazard", cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row, _ in changed])
     if moved:
         conn.executemany("INSERT INTO hazard_status(hazard_id, status, rectified_on, closed_on, recorded_at, batch_id) "
                          "VALUES (?,?,?,?,?,?)",

@@ -195,5 +195,16 @@ def m7(db: sqlite_utils.Database) -> None:
     db["jurisdiction"].transform(add_foreign_keys=[("parent_code", "jurisdiction", "code")])
 
 
-MIGRATIONS: list = [M1, M2, M3, M4, m5, M6, m7]
+# A risk number and a case number name a record within its enterprise (as a hazard number does
+# since m5): two enterprises' WXY-901, two departments' 〔2018〕12号, are two records.
+M8 = """
+UPDATE major_risk SET natural_key = 'K:' ||
+    (SELECT e.natural_key FROM enterprise e WHERE e.id = major_risk.enterprise_id) || ':' || risk_no
+    WHERE risk_no IS NOT NULL AND natural_key = 'K:' || risk_no;
+UPDATE penalty SET natural_key = 'P:' ||
+    (SELECT e.natural_key FROM enterprise e WHERE e.id = penalty.enterprise_id) || ':' || substr(natural_key, 3)
+    WHERE case_no IS NOT NULL;
+"""
+
+MIGRATIONS: list = [M1, M2, M3, M4, m5, M6, m7, M8]
 LATEST = len(MIGRATIONS)
