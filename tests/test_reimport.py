@@ -123,6 +123,8 @@ def test_an_industry_code_does_not_replace_stated_sectors(cli, tmp_path, db_path
     assert r.exit_code == 0
     assert q(db_path, "SELECT DISTINCT sector FROM enterprise_sector") == [("道路交通",)]
     assert q(db_path, "SELECT DISTINCT industry_code FROM enterprise") == [("4720",)]  # the code itself is stated
+    kept = [f for f in data["files"][0]["findings"] if f["type"] == "inferred_kept"]
+    assert len(kept) == 3 and "道路交通" in kept[0]["message"] and "建设施工" in kept[0]["message"]
 
 
 def test_a_stated_sector_change_is_listed(cli, tmp_path, db_path):
@@ -150,6 +152,18 @@ def test_a_hazard_number_reused_in_a_new_year_is_a_new_hazard(cli, tmp_path, db_
         r, data = cli.json("import", tmp_path / f)
         assert data["totals"]["inserted"] == 0 and data["totals"]["updated"] == 0
     assert q(db_path, "SELECT COUNT(*) FROM hazard") == [(2,)]
+
+
+def test_a_number_reused_within_one_ledger_for_two_years_is_two_hazards(cli, tmp_path, db_path):
+    ents(tmp_path, cli, county="西湖区")
+    rows = [["1", NAMES[0], USCC[0], date(2017, 9, 1), "液氨管道腐蚀", "重大", "整改中", date(2017, 12, 1), None],
+            ["1", NAMES[0], USCC[0], date(2018, 2, 1), "灭火器过期", "一般", "未整改", date(2018, 3, 1), None],
+            ["1", NAMES[0], USCC[0], date(2018, 2, 1), "灭火器过期", "一般", "未整改", date(2018, 3, 1), None]]
+    r, data = cli.json("import", xlsx(tmp_path / "两年.xlsx", HZ, rows))
+    assert q(db_path, "SELECT COUNT(*) FROM hazard") == [(2,)]
+    assert [f["type"] for f in data["files"][0]["findings"]] == ["hazard_no_new_year", "duplicate_in_file"]
+    r, data = cli.json("import", tmp_path / "两年.xlsx")
+    assert data["totals"]["inserted"] == 0 and q(db_path, "SELECT COUNT(*) FROM hazard") == [(2,)]
 
 
 def test_the_same_number_with_a_corrected_date_in_the_same_year_is_the_same_hazard(cli, tmp_path, db_path):

@@ -69,7 +69,7 @@ class Loader:
         self.resolver = Resolver(conn, self.kind, self.spec.table)
         self.ent_resolver = EnterpriseResolver(conn, correct_uscc)
         self.county_how: dict[int, tuple[str, str | None]] = {}  # Excel row -> (how its county was inferred, uscc)
-        self.seen_values: dict[str, dict] = {}  # natural key -> values, for numbers reused within a sheet
+        self.seen_hazard: dict[str, tuple] = {}  # hazard key -> (year found, description), for numbers reused within a sheet
         self.no_county: list[int] = []  # rows without a county, when the sheet has no county column
 
     # -------------------------------------------------------------- shared
@@ -208,16 +208,16 @@ class Loader:
             if number:
                 self._check_number(row, m, ent, known, number)
             first = self.seen.get(b.key)
-            if first is not None and self._reused_in_sheet(row, b):
-                first = None
+            if first is not None:
+                first = None if self._reused_in_sheet(row, b) else self.seen.get(b.key)
             if first is not None:
                 self.finding(row, None, "duplicate_in_file",
                              f"与第 {first} 行重复（同一{KEY_LABEL.get(self.kind, '记录')}）", b.key)
                 self.res.rejected += 1
                 continue
             self.seen[b.key] = row
-            if self.kind == "hazard":
-                self.seen_values[b.key] = b.values
+            if self.kind == "hazard" and b.values["hazard_no"]:
+                self.seen_hazard[b.key] = ((b.values["found_on"] or "")[:4], b.values["description"])
             if how in ("option", "uscc"):
                 self.county_how[row] = (how, getattr(m, "uscc", None))
             out.append((b.key, b.values, b.sectors, row, b.inferred))
@@ -247,19 +247,26 @@ class Loader:
                      f"隐患编号“{b.values['hazard_no']}”在该企业已有一条（{other.get('found_on')} 发现的"
                      f"“{other.get('description')}”），年份和描述都不同，按新的隐患保存", b.values["hazard_no"],
                      severity="warning")
+        return self._year_key(b)
+
+    @staticmethod
+    def _year_key(b) -> str:
         return f"{b.key}@{(b.values.get('found_on') or '')[:4]}"
 
     def _reused_in_sheet(self, row: int, b) -> bool:
         """The same hazard number twice in one sheet for one enterprise, in two years for two
         hazards: the second is a new hazard (given a key of its own), not a duplicate."""
-        first = self.seen_values.get(b.key)
-        if first is None or self.kind != "hazard":
+        first = self.seen_hazard.get(b.key)
+        if first is None:
             return False
-        a, c = first.get("found_on") or "", b.values.get("found_on") or ""
-        if a[:4] == c[:4] or fold(first.get("description") or "") == fold(b.values.get("description") or ""):
+        year, desc = first
+        if year == (b.values.get("found_on") or "")[:4] or fold(desc or "") == fold(b.values.get("description") or ""):
             return False
-        b.key = self._new_year_key(row, b, first)
-        return b.key not in self.seen
+        if self._year_key(b) in self.seen:  # that year's hazard under this number came earlier: a duplicate
+            b.key = self._year_key(b)
+            return False
+        b.key = self._new_year_key(row, b, {"found_on": year, "description": desc})
+        return True
 
     def _resolve_enterprises(self, built: list) -> list:
         rows = [(b.values, b.values["county_code"], how == "stated") for _, _, _, b, how in built]
@@ -306,6 +313,10 @@ class Loader:
             if col == "status":
                 self.finding(row, "rectify_status", "inferred_kept",
                              f"按日期推定的整改情况“{v}”不会把库中的“{s}”改回去，保留“{s}”", v, severity="warning")
+            elif col == "sectors":
+                self.finding(row, "industry_code", "inferred_kept",
+                             f"按国民经济行业代码推定的行业领域“{v}”与库中的“{s}”不同，保留“{s}”"
+                             f"（要改，请在台账中填写行业领域）", v, severity="warning")
         unit = "家" if self.kind == "enterprise" else "项"
         for row, col, old, new in counts["changes"]:
             what = {"county_code": "county", "status": "status_back"}.get(col, col)

@@ -362,6 +362,9 @@ def _save_enterprises(conn, records: list[Record], batch_id: int, today: str, po
     rekey = [(u[2][at_uscc], u[1]) for u in changed if u[2][at_uscc] and u[0] != "U:" + u[2][at_uscc]]
     if rekey:
         conn.executemany("UPDATE enterprise SET natural_key = 'U:' || ? WHERE id = ?", rekey)
+    b.kept_inferred += [(u[5], "sectors", "、".join(sorted(u[4])), stored_sectors[u[0]].replace("\x1f", "、"))
+                        for u in b.updates if "sectors" in u[6] and stored_sectors[u[0]]
+                        and "\x1f".join(sorted(u[4])) != stored_sectors[u[0]]]
     b.changes += [(u[5], "sector", stored_sectors[u[0]].replace("\x1f", "、"), "、".join(sectors_of(u)))
                   for u in changed if stored_sectors[u[0]] and "\x1f".join(sectors_of(u)) != stored_sectors[u[0]]]
     if b.inserts:  # rows inserted just now are those above the old maximum id
