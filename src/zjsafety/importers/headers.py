@@ -60,6 +60,8 @@ def variants(folded: str) -> tuple[str, ...]:
     base = _NUMBERING.sub("", folded)
     add(folded)
     add(base)
+    if "," in base:  # a note after a comma: 检查人姓名，多个使用,分割
+        add(base.split(",", 1)[0])
     v = base
     while _TRAILING_GROUP.search(v):
         v = _TRAILING_GROUP.sub("", v)
@@ -191,6 +193,8 @@ class HeaderMap:
     score: float = 0.0
     similar: set[int] = field(default_factory=set)  # columns read by similarity, not by a spelling
     ambiguous: list[tuple[int, str, list[tuple[str, str]]]] = field(default_factory=list)  # col, text, [(field, label)]
+    title: str = ""  # file name, sheet name and the rows above the header: what the ledger leaves implicit
+    follow_up: bool = False  # a list that follows up stored records by their number (挂牌督办 of hazards)
 
     @property
     def data_start(self) -> int:
@@ -256,20 +260,40 @@ def _candidates(rows: list[list], r: int, merged: list) -> list[tuple[list[int],
     return out
 
 
-def _score(kind: str, mapped: dict[int, str], title_text: str) -> float | None:
+_ENTERPRISE_IN_TITLE = re.compile(r"[\u4e00-\u9fff()（）]{2,}(?:有限责任公司|股份有限公司|有限公司|公司|厂)")
+
+
+def enterprise_in_title(title_text: str) -> str | None:
+    """The name of the enterprise a title names (an enterprise's own register)."""
+    m = _ENTERPRISE_IN_TITLE.search(title_text)
+    return m.group(0) if m else None
+
+
+def _names_enterprises(syn: Synonyms, labels: dict[int, str]) -> bool:
+    return any(syn.lookup("enterprise", t) in ("name", "uscc") for t in labels.values())
+
+
+def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises: bool = False) -> float | None:
     spec = refdata.kinds()[kind]
+    if spec.get("no_enterprise_columns") and names_enterprises:
+        return None  # a roster, a statistic or a task list has no row per enterprise
     fields = set(mapped.values())
     req = set(spec["required"])
-    # a record may name its enterprise by code alone
-    if "name" in req and "name" not in fields and "uscc" in fields:
-        req = (req - {"name"}) | {"uscc"}
+    # a record may name its enterprise by code alone, or an enterprise's own register by its title
+    if "name" in req and "name" not in fields and ("uscc" in fields or enterprise_in_title(title_text)):
+        req = (req - {"name"}) | ({"uscc"} if "uscc" in fields else set())
+    penalty = 0.0
     if not req <= fields:
-        return None
+        # a follow-up list (挂牌督办, 治理情况) names stored records by number, without what a new one needs
+        follow = spec.get("follow_up")
+        if not (follow and set(follow) <= fields and (req - fields) <= set(spec.get("follow_up_may_lack", []))):
+            return None
+        penalty = 1.0
     distinct = len(fields & set(spec["distinctive"]))
-    if distinct == 0:
-        return None
+    if distinct == 0 and not set(spec.get("minimal", ["-"])) <= fields:
+        return None  # (an enterprise list may be names and codes alone)
     title_bonus = 2.0 if any(t in title_text for t in spec.get("titles", [])) else 0.0
-    return distinct * 2 + len(fields) * 0.5 + title_bonus
+    return distinct * 2 + len(fields) * 0.5 + title_bonus - penalty
 
 
 def _expand_combo(syn: Synonyms, kind: str, labels: dict[int, str]) -> dict[int, str]:
@@ -291,32 +315,69 @@ def _expand_combo(syn: Synonyms, kind: str, labels: dict[int, str]) -> dict[int,
 
 
 def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None = None,
-           merged: list | None = None) -> tuple[HeaderMap | None, list[tuple[str, float]]]:
-    """Best header reading of the first rows. Returns (map or None, ranking of kinds)."""
+           merged: list | None = None, context: str = "") -> tuple[HeaderMap | None, list[tuple[str, float]]]:
+    """Best header reading of the first rows. Returns (map or None, ranking of kinds).
+    `context` (the file's name) counts as title text, as the sheet name and the rows above do."""
     merged = merged or []
     kinds = [kind] if kind else list(refdata.kinds())
     best: HeaderMap | None = None
     ranking: dict[str, float] = {}
     for r in range(min(len(rows), SCAN_ROWS)):
         above = " ".join(str(clean_text(v) or "") for row in rows[:r] for v in row)
-        title = sheet_name + " " + above
+        title = f"{context} {sheet_name} {above}"
         for hdr_rows, labels in _candidates(rows, r, merged):
             if len(labels) < 2:
                 continue
+            names = _names_enterprises(syn, labels)
             for k in kinds:
                 mapped = _expand_combo(syn, k, labels) if len(hdr_rows) == 2 else _map_row(syn, k, labels)
-                sc = _score(k, mapped, title)
+                sc = _score(k, mapped, title, names)
                 if sc is None:
                     continue
                 if len(hdr_rows) == 2:
                     sc -= 0.25  # prefer the single-row reading when both explain the same
                 ranking[k] = max(ranking.get(k, 0.0), sc)
                 if best is None or sc > best.score:
-                    best = HeaderMap(k, hdr_rows, mapped, labels, [], sc)
+                    best = HeaderMap(k, hdr_rows, mapped, labels, [], sc, title=title)
     if best is not None:
         _refine(best, syn)
+        _by_values(best, rows)
+        req = set(refdata.kinds()[best.kind]["required"]) - {"name"}
+        best.follow_up = not req <= set(best.columns.values())
     ranked = sorted(ranking.items(), key=lambda kv: -kv[1])
     return best, ranked
+
+
+_TOWN = re.compile(r"(?:镇|乡|街道)$")
+
+
+def _by_values(hm: HeaderMap, rows: list[list]) -> None:
+    """Values that refute a header's reading: a 'county' column of 街道/镇 names is the township."""
+    from zjsafety.core import divisions
+    from zjsafety.core.normalize import CellError
+    fields = refdata.kinds()[hm.kind]["fields"]
+    for c, f in list(hm.columns.items()):
+        if f != "county" or "township" not in fields or "township" in hm.columns.values():
+            continue
+        vals = [clean_text(r[c]) for r in rows[hm.data_start:] if c < len(r) and clean_text(r[c])]
+        towns = 0
+        for v in vals:
+            try:
+                divisions.resolve(v)
+            except CellError:
+                towns += bool(_TOWN.search(str(v)))
+        if vals and towns * 2 > len(vals):
+            hm.columns[c] = "township"
+    numeric = set(refdata.load_toml("import.toml")["numeric_fields"])
+    for c in sorted(hm.similar):  # a number field read by likeness whose cells are words: not that field
+        if hm.columns.get(c) not in numeric:
+            continue
+        vals = [clean_text(r[c]) for r in rows[hm.data_start:] if c < len(r) and clean_text(r[c]) is not None]
+        if vals and sum(not isinstance(v, (int, float)) and not str(v).replace(".", "", 1).isdigit()
+                        for v in vals) * 2 > len(vals):
+            del hm.columns[c]
+            hm.similar.discard(c)
+            hm.unknown.append((c, hm.headers[c]))
 
 
 def rival(rows: list[list], syn: Synonyms, hm: HeaderMap) -> str | None:
@@ -327,7 +388,7 @@ def rival(rows: list[list], syn: Synonyms, hm: HeaderMap) -> str | None:
     kinds = refdata.kinds()
     own = len(set(hm.columns.values()) & set(kinds[hm.kind]["distinctive"]))
     r = hm.header_rows[0]
-    best, most = None, own
+    best, most = None, max(own, 1)  # a rival shows at least two of its own columns
     for hdr_rows, labels in _candidates(rows, r, []):
         for k, spec in kinds.items():
             if k == hm.kind:

@@ -20,6 +20,7 @@ from zjsafety.core.masking import PERSONAL_FIELDS, mask_cell
 from zjsafety.core.normalize import CellError, conflict_entries, fold, norm_code, norm_name, uscc_problem
 from zjsafety.importers.fields import cell_error, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
+from zjsafety.importers.context import Context
 from zjsafety.importers.identity import EnterpriseResolver, Resolver
 from zjsafety.importers.models import ROW_TYPES
 from zjsafety.importers.records import SPECS, EntMatch
@@ -30,7 +31,7 @@ KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "i
 # ledger numbers that name a record within its enterprise: the same number elsewhere is said
 NUMBERS = {"hazard": ("hazard_no", "隐患编号", "hazard_no_reused"), "major_risk": ("risk_no", "危险源编号", "number_reused"),
            "penalty": ("case_no", "处罚决定书文号", "number_reused")}
-COUNTY_HOW = {"option": "按 --county 指定", "uscc": "按信用代码推定", "enterprise": "按企业所在"}
+COUNTY_HOW = {"option": "按 --county 指定", "uscc": "按信用代码推定", "enterprise": "按企业所在", "title": "按标题所写"}
 
 
 @lru_cache(maxsize=None)
@@ -50,12 +51,13 @@ def county_in_uscc(uscc: str | None) -> str | None:
 
 class Loader:
     def __init__(self, conn: sqlite3.Connection, hmap: HeaderMap, res, default_county: str | None,
-                 rejected_ents: set[str], correct_uscc: str | None = None):
+                 rejected_ents: set[str], correct_uscc: str | None = None, ctx=None):
         self.conn, self.hmap, self.res = conn, hmap, res
         self.kind = hmap.kind
         self.spec = SPECS[self.kind]
         self.adapter = _adapter(self.kind)
         self.default_county = default_county
+        self.ctx = ctx or Context()  # what the file name, sheet name or title rows say (importers.context)
         self.rejected_ents = rejected_ents  # enterprises refused in this call, to explain later misses
         self.col_of = {f: c for c, f in hmap.columns.items()}
         self.fields = ROW_TYPES[self.kind]._fields  # a row's cells come in this order
@@ -97,7 +99,15 @@ class Loader:
         self.res.rows += len(pending)
         valid = []
         required, named = self.required, self.kind in NAMED_KINDS
+        if self.hmap.follow_up:  # rows that follow up stored records need only their number
+            def required(m):
+                return (m.hazard_no,)
+        ctx = self.ctx
         for row, m in self._validate(pending):
+            if ctx.enterprise and not m.name and not m.uscc:
+                m = m._replace(name=ctx.enterprise)
+            if ctx.major and m.hazard_level is None:
+                m = m._replace(hazard_level=True)
             if None not in required(m) and (not named or m.name or m.uscc):
                 if self.kind == "inspection" and not m.inspection_level:
                     m = self._level_from_dept(row, m)
@@ -105,7 +115,8 @@ class Loader:
                         continue
                 valid.append((row, m))
                 continue
-            missing = [f for f in self.spec.required if getattr(m, f) is None]
+            missing = [f for f in (("hazard_no",) if self.hmap.follow_up else self.spec.required)
+                       if getattr(m, f) is None]
             if named and not m.name and not m.uscc:
                 missing.append("name")
             for f in missing:
@@ -147,6 +158,7 @@ class Loader:
             lvl = parse_level(m.department) if m.department else None
         except CellError:
             lvl = None
+        lvl = lvl or self.ctx.level
         if lvl is None:
             self.finding(row, "inspection_level", "missing_value",
                          "督查层级为空（县级/市级/省级），督查部门也看不出层级", "")
@@ -201,6 +213,8 @@ class Loader:
             built.append((row, m, ent, b, how))
         if self.kind == "enterprise":
             built = self._resolve_enterprises(built)
+        elif self.hmap.follow_up:
+            built = self._follow_up(built)
         elif not fresh:
             built = self._resolve(built)
         out = []
@@ -218,7 +232,7 @@ class Loader:
             self.seen[b.key] = row
             if self.kind == "hazard" and b.values["hazard_no"]:
                 self.seen_hazard[b.key] = ((b.values["found_on"] or "")[:4], b.values["description"])
-            if how in ("option", "uscc"):
+            if how in ("option", "uscc", "title"):
                 self.county_how[row] = (how, getattr(m, "uscc", None))
             out.append((b.key, b.values, b.sectors, row, b.inferred))
         return out
@@ -238,6 +252,21 @@ class Loader:
                 b.key = self._new_year_key(row, b, hit.reused)
             elif hit.key:
                 b.key = hit.key
+            out.append((row, m, ent, b, how))
+        return out
+
+    def _follow_up(self, built: list) -> list:
+        """A follow-up list (挂牌督办, 治理情况) completes stored hazards; a row naming none is
+        refused with what to do, never made a hazard without its date and description."""
+        out = []
+        for (row, m, ent, b, how), hit in zip(built, self.resolver.resolve([x[3].values for x in built])):
+            if not hit.key:
+                self.finding(row, "hazard_no", "unknown_hazard",
+                             f"库中没有“{ent.key.split(':', 1)[-1] if ent else ''}”编号为“{m.hazard_no}”的隐患：这张表只补充已导入的"
+                             f"隐患（挂牌督办、治理情况），请先导入该企业的隐患排查治理台账", m.hazard_no)
+                self._reject_stored(m)
+                continue
+            b.key = hit.key
             out.append((row, m, ent, b, how))
         return out
 
@@ -342,6 +371,8 @@ class Loader:
             return ent.county, "enterprise"
         if self.default_county:
             return self.default_county, "option"
+        if self.ctx.county:
+            return self.ctx.county, "title"
         if self.kind == "plan_task":
             return self._task_county(m), "enterprise"
         inferred = county_in_uscc(getattr(m, "uscc", None))

@@ -23,6 +23,7 @@ from zjsafety.core.errors import UnreadableInput, UsageError
 from zjsafety.core.findings import Finding
 from zjsafety.core.normalize import CellError, clean_text, fold
 from zjsafety.core.workbook import CONTROL
+from zjsafety.importers import context
 from zjsafety.importers.fields import SpecialCell
 from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms, rival
 from zjsafety.importers.loader import Loader
@@ -184,7 +185,7 @@ def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[U
                 hollow += 1
                 empty += 1
                 continue
-            hmap, ranking = detect(sh.head, sh.name, syn, kind=kind)
+            hmap, ranking = detect(sh.head, sh.name, syn, kind=kind, context=s.path.stem)
             if hmap is None:
                 why = _unrecognised(sh.name, kind) + (("。" + diagnose(sh.head, syn, kind)) if kind else "")
                 notes.append(_note(s, kind, sh.name, "unrecognised_sheet", why))
@@ -284,7 +285,7 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     sheet = book.sheet(u.sheet)
     it = iter(sheet.rows)  # rows stream out of the parsed sheet; only the head is held as a list
     head = list(islice(it, SCAN_ROWS + 2))
-    hm, _ = detect(head, u.sheet, syn, kind=kind or u.kind, merged=sheet.merged)
+    hm, _ = detect(head, u.sheet, syn, kind=kind or u.kind, merged=sheet.merged, context=s.path.stem)
     if hm is None:  # the head said otherwise; the whole read is what counts
         return _note(s, u.kind, u.sheet, "unrecognised_sheet", _unrecognised(u.sheet, kind))
     res = SheetResult(path, s.sha256, hm.kind, u.sheet, header_row=hm.header_rows[-1] + 1,
@@ -294,8 +295,15 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     present = spec.stored_columns(set(hm.columns.values())) | {"enterprise_id", "matched_by"}
     if replace:
         _check_replace(conn, hm.kind, present, s.path.name, u.sheet)
+    ctx = context.from_title(hm)
+    if default_county:
+        ctx.county = None  # --county wins over a title
+    said = context.describe(ctx)
+    if said:
+        res.findings.append(Finding("from_title", f"按文件名、表名或标题行：{'；'.join(said)}，请核对", path, u.sheet,
+                                    severity="warning"))
     batch_id = store.new_batch(conn, file_name=s.path.name, sha256=s.sha256, kind=hm.kind, sheet=u.sheet)
-    loader = Loader(conn, hm, res, default_county, rejected_ents, correct_uscc)
+    loader = Loader(conn, hm, res, default_county, rejected_ents, correct_uscc, ctx)
     policy = store.Policy(present, replace, spec.defaults)
     label = f"{s.path.name}：{u.sheet}"
     total = max(sheet.total - hm.data_start, 0) if sheet.total is not None else None

@@ -1,0 +1,54 @@
+"""What a ledger leaves implicit and says only in its file name, sheet name or title rows:
+the county it covers (西湖区企业基本信息), the level of its inspections (县级督查), the
+enterprise whose own register it is (杭州恒达机械有限公司隐患排查治理台账), that its hazards
+are major ones (重大隐患). Each is used only where the rows and the command line say nothing,
+and each is said once for the sheet."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from zjsafety.core import divisions, refdata
+from zjsafety.importers.headers import HeaderMap, enterprise_in_title
+
+
+@dataclass
+class Context:
+    county: str | None = None
+    level: str | None = None
+    enterprise: str | None = None
+    major: bool = False
+
+
+def from_title(hm: HeaderMap) -> Context:
+    words = refdata.load_toml("import.toml")["title_words"]
+    title = hm.title
+    ctx = Context()
+    named = [d.code for d in divisions.all_divisions().values()
+             if d.level == "county" and d.current and len(d.name) >= 3 and d.name in title]
+    if len(set(named)) == 1:
+        ctx.county = named[0]
+    if hm.kind == "inspection" and "inspection_level" not in hm.columns.values():
+        found = {lvl for word, lvl in words["levels"].items() if word in title}
+        if len(found) == 1:
+            ctx.level = found.pop()
+    if "name" not in hm.columns.values() and "uscc" not in hm.columns.values():
+        ctx.enterprise = enterprise_in_title(title)
+    if hm.kind == "hazard" and "hazard_level" not in hm.columns.values():
+        ctx.major = any(re.search(w, title) for w in words["major_hazards"])
+    return ctx
+
+
+def describe(ctx: Context) -> list[str]:
+    """What was taken from the title, for the one finding that says so."""
+    out = []
+    if ctx.county:
+        out.append(f"所属县（市、区）为{divisions.full_name(ctx.county)}（未填的行）")
+    if ctx.level:
+        out.append(f"督查层级为{refdata.load_toml('import.toml')['title_words']['level_labels'][ctx.level]}（未填的行）")
+    if ctx.enterprise:
+        out.append(f"各行的企业为“{ctx.enterprise}”")
+    if ctx.major:
+        out.append("各行隐患为重大隐患")
+    return out
