@@ -48,6 +48,7 @@ zjsafety template enterprise -o 企业基本信息台账.xlsx
 zjsafety import 台账/                              导入文件夹里的全部台账
 zjsafety import 隐患台账.xlsx --dry-run             只校验，不写入
 zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
+zjsafety import 部门名单.xlsx --suggest-map 映射.toml   再：zjsafety import 部门名单.xlsx --map 映射.toml
 """)
     def import_(
         paths: Annotated[list[Path], typer.Argument(metavar="文件或文件夹…", help="台账文件或文件夹（.xlsx .xls .et .ods .csv），可多个；- 表示从标准输入读取一个文件。")],
@@ -60,6 +61,7 @@ zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
         replace: Annotated[bool, typer.Option("--replace", help="已有的记录整行替换（默认合并：台账中空白的单元格保留数据库中的原值）。")] = False,
         correct_uscc: Annotated[bool, typer.Option("--correct-uscc", help="信用代码与库中同名企业的只差一个字符时，按更正处理（库中改为台账的代码）。")] = False,
         keep_both: Annotated[bool, typer.Option("--keep-both", help="信用代码与库中同名企业的只差一个字符时，按两家企业分别保存。")] = False,
+        suggest_map: Annotated[Optional[Path], typer.Option("--suggest-map", metavar="映射.toml", help="只校验不写入，并把无法识别的列名和可能对应的项目写成列名映射草稿，改好后用 --map 传回。")] = None,
         errors_to: Annotated[Optional[Path], typer.Option("--errors-to", metavar="文件夹", help="把标注了错误的工作簿写到此文件夹，退回乡镇修改。")] = None,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False, wait: WaitOpt = None,
     ) -> None:
@@ -73,9 +75,16 @@ zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
             raise UsageError("--correct-uscc 和 --keep-both 只能选一个。")
         fix = "correct" if correct_uscc else "keep" if keep_both else None
         with _stdin_as_file(paths) as paths, run.open_db() as conn, progress_bar(enabled=not run.json) as prog:
+            if suggest_map is not None:
+                suggest_map = run.check_output(suggest_map, conn, what="列名映射草稿")
             result = import_files(conn, paths, kind=kind_choice(kind), county=county, map_file=map_file,
-                                  strict=strict, dry_run=dry_run, include_hidden=include_hidden, replace=replace,
-                                  correct_uscc=fix, progress=prog)
+                                  strict=strict, dry_run=dry_run or suggest_map is not None,
+                                  include_hidden=include_hidden, replace=replace, correct_uscc=fix, progress=prog)
+            if suggest_map is not None:
+                from zjsafety.core.paths import write_text
+                from zjsafety.importers.headers import load_synonyms
+                from zjsafety.importers.suggest import draft
+                write_text(suggest_map, draft(result, load_synonyms(map_file)))
             written = []
             if errors_to:
                 from zjsafety.importers.errorbook import write_error_books
@@ -83,11 +92,14 @@ zjsafety import 三墩镇.xlsx --county 西湖区 --errors-to 退回修改
         if run.json:
             data = result.to_dict()
             data["error_books"] = [str(p) for p in written]
+            data["suggested_map"] = str(suggest_map) if suggest_map is not None else None
             print_json(data)
         else:
             import_summary(result)
             for p in written:
                 out.print(f"已生成错误标注工作簿：{p}")
+            if suggest_map is not None:
+                out.print(f"已生成列名映射草稿：{suggest_map}（改好后：zjsafety import … --map {suggest_map.name}）")
         raise typer.Exit(result.exit_code)
 
 

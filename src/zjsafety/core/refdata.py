@@ -22,17 +22,52 @@ def data_dir() -> Path:
     raise FileNotFoundError("zjsafety data/ not found next to the package")
 
 
-def read_user_toml(path: Path, what: str, missing: str = "") -> dict[str, Any]:
+def read_user_toml(path: Path, what: str, missing: str = "", *, chinese_keys: bool = False) -> dict[str, Any]:
     """A TOML file a user gives (a column map, a rule pack, settings); a missing or malformed
-    one is a usage error naming `what` it was meant to be. `missing`: more to say when absent."""
+    one is a usage error naming `what` it was meant to be. `missing`: more to say when absent.
+    `chinese_keys`: section names and keys in Chinese may be written without quotes ([隐患],
+    隐患简述 = "隐患描述"), as a clerk writes them; TOML itself wants them quoted."""
     from zjsafety.core.errors import UsageError
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+        if chinese_keys:
+            return tomllib.loads(_quote_bare_keys(data.decode("utf-8-sig")))
+        return tomllib.loads(data.decode("utf-8"))
     except (FileNotFoundError, IsADirectoryError):
         raise UsageError(f"找不到{what}“{path}”。{missing}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{what}“{path}”格式不对（应为 TOML，UTF-8 编码）：{exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{what}“{path}”不是 UTF-8 编码的文本：请用记事本“另存为”UTF-8 后再用。") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{what}“{path}”{_toml_where(str(exc))}写法不对（应为 TOML：节名写 [隐患]，"
+                         f"每行写 \"列名\" = \"字段\"，中文要加英文双引号）。") from None
+    except (RecursionError, ValueError, MemoryError):
+        raise UsageError(f"{what}“{path}”嵌套太深或含有不能出现的字符（如 NUL），不是可用的 TOML 文件。") from None
+
+
+def _quote_bare_keys(text: str) -> str:
+    """[隐患] -> ["隐患"] and 隐患简述 = ... -> "隐患简述" = ...: TOML's bare keys are ASCII only."""
+    import re
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^(\s*)\[\s*([^\[\]\"'#]+?)\s*\](\s*(?:#.*)?)$", line)
+        if m and not m.group(2).isascii():
+            line = f'{m.group(1)}["{m.group(2)}"]{m.group(3)}'
+        m = re.match(r"^(\s*)([^\s\"'#=\[][^=\"']*?)\s*=(.*)$", line)
+        if m and not m.group(2).isascii():
+            line = f'{m.group(1)}"{m.group(2)}" ={m.group(3)}'
+        out.append(line)
+    return "\n".join(out)
+
+
+def _toml_where(message: str) -> str:
+    """tomllib says where in English ("... (at line 3, column 5)"): said in Chinese."""
+    import re
+    m = re.search(r"line (\d+), column (\d+)", message)
+    if m:
+        return f"第 {m.group(1)} 行第 {m.group(2)} 列附近"
+    m = re.search(r"line (\d+)", message)
+    return f"第 {m.group(1)} 行附近" if m else ""
 
 
 @lru_cache(maxsize=None)

@@ -162,25 +162,54 @@ def load_synonyms(map_file: Path | None = None) -> Synonyms:
     by_kind = {k: dict(v) for k, v in base.items()}
     spellings = {k: {f: list(s) for f, s in v.items()} for k, v in spellings.items()}
     if map_file:
-        user = refdata.read_user_toml(map_file, "列名映射文件")
+        user = refdata.read_user_toml(map_file, "列名映射文件", chinese_keys=True)
         kinds = refdata.kinds()
         for section, mapping in user.items():
-            targets = list(kinds) if section == "all" else [section]
+            kind_of = _kind_named(section)
+            targets = list(kinds) if kind_of == "all" else [kind_of]
             for kind in targets:
                 if kind not in kinds:
-                    raise UsageError(f"列名映射文件中的“[{section}]”不是台账类型，可用：{'、'.join(kinds)}")
+                    raise UsageError(f"列名映射文件中的“[{section}]”不是台账类型，可用："
+                                     f"{'、'.join(v.get('short', v['label']) for v in kinds.values())}（或写 [全部]）")
                 if not isinstance(mapping, dict):
                     raise UsageError(f"列名映射文件中的“{section}”应是一节（[{section}]），下面每行写 \"列名\" = \"字段\"。")
-                for header, fname in mapping.items():
-                    if fname not in kinds[kind]["fields"]:
-                        if section == "all":
+                for header, target in mapping.items():
+                    fname = _field_named(kind, target, base)
+                    if fname is None:
+                        if kind_of == "all":
                             continue
-                        raise UsageError(f"列名映射“{header} = {fname}”：{kind} 台账没有字段“{fname}”，"
-                                         f"可用：{'、'.join(kinds[kind]['fields'])}")
+                        labels = "、".join(v[0] for v in kinds[kind]["fields"].values())
+                        raise UsageError(f"列名映射“{header} = {target}”：{kinds[kind]['label']}没有“{target}”这一项，"
+                                         f"可写：{labels}")
                     f = fold_header(header)
                     by_kind[kind][f] = fname  # the user's word wins over a shipped spelling
                     spellings[kind].setdefault(fname, []).append(f)
     return Synonyms(by_kind, spellings)
+
+
+def _kind_named(section: str) -> str:
+    """A --map section in the clerk's words: [隐患], [隐患排查治理台账], [hazard]; [全部] or [all]."""
+    if fold_header(section) in ("all", "全部", "所有"):
+        return "all"
+    for k, v in refdata.kinds().items():
+        if fold_header(section) in (k, fold_header(v["label"]), fold_header(v.get("short", ""))):
+            return k
+    return section
+
+
+def _field_named(kind: str, target: object, base: dict) -> str | None:
+    """A --map target in the clerk's words: the field's id, or its Chinese label or any of its
+    spellings ("所在镇街" = "乡镇(街道)")."""
+    fields = refdata.kinds()[kind]["fields"]
+    if not isinstance(target, str):
+        return None
+    if target in fields:
+        return target
+    f = fold_header(target)
+    for v in variants(f):
+        if v in base[kind]:
+            return base[kind][v]
+    return None
 
 
 @dataclass
@@ -273,7 +302,8 @@ def _names_enterprises(syn: Synonyms, labels: dict[int, str]) -> bool:
     return any(syn.lookup("enterprise", t) in ("name", "uscc") for t in labels.values())
 
 
-def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises: bool = False) -> float | None:
+def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises: bool = False,
+           forced: bool = False) -> float | None:
     spec = refdata.kinds()[kind]
     if spec.get("no_enterprise_columns") and names_enterprises:
         return None  # a roster, a statistic or a task list has no row per enterprise
@@ -290,8 +320,8 @@ def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises
             return None
         penalty = 1.0
     distinct = len(fields & set(spec["distinctive"]))
-    if distinct == 0 and not set(spec.get("minimal", ["-"])) <= fields:
-        return None  # (an enterprise list may be names and codes alone)
+    if distinct == 0 and not forced and not set(spec.get("minimal", ["-"])) <= fields:
+        return None  # (an enterprise list may be names and codes alone; --kind says what it is)
     title_bonus = 2.0 if any(t in title_text for t in spec.get("titles", [])) else 0.0
     return distinct * 2 + len(fields) * 0.5 + title_bonus - penalty
 
@@ -331,7 +361,7 @@ def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None
             names = _names_enterprises(syn, labels)
             for k in kinds:
                 mapped = _expand_combo(syn, k, labels) if len(hdr_rows) == 2 else _map_row(syn, k, labels)
-                sc = _score(k, mapped, title, names)
+                sc = _score(k, mapped, title, names, forced=kind is not None)
                 if sc is None:
                     continue
                 if len(hdr_rows) == 2:
@@ -428,6 +458,23 @@ def _refine(hm: HeaderMap, syn: Synonyms) -> None:
 
 def _is_index_col(text: str) -> bool:
     return fold_header(text) in {"序号", "编号序号", "No.", "No", "备注", "说明"}
+
+
+def closest(rows: list[list], syn: Synonyms) -> tuple[str, list[str], list[str]] | None:
+    """For a sheet no kind fits: the kind whose columns its best header row carries most of,
+    and that row's headers it does not read (for a --suggest-map draft)."""
+    best: tuple | None = None
+    for r in range(min(len(rows), SCAN_ROWS)):
+        labels = _row_labels(rows[r])
+        if len(labels) < 2:
+            continue
+        for k, spec in refdata.kinds().items():
+            mapped = _map_row(syn, k, labels)
+            score = len(set(mapped.values()) & set(spec["distinctive"])) * 2 + len(mapped)
+            if mapped and (best is None or score > best[0]):
+                left = [t for c, t in labels.items() if c not in mapped and not _is_index_col(t)]
+                best = (score, k, left, sorted(set(mapped.values())))
+    return (best[1], best[2], best[3]) if best else None
 
 
 def diagnose(rows: list[list], syn: Synonyms, kind: str) -> str:

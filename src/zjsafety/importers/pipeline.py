@@ -25,7 +25,7 @@ from zjsafety.core.normalize import CellError, clean_text, fold
 from zjsafety.core.workbook import CONTROL
 from zjsafety.importers import context
 from zjsafety.importers.fields import SpecialCell
-from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms, rival
+from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms, rival, closest
 from zjsafety.importers.loader import Loader
 from zjsafety.importers.records import SPECS
 from zjsafety.importers.reader import Survey, Workbook, expand_paths, survey
@@ -51,6 +51,7 @@ class SheetResult:
     findings: list[Finding] = field(default_factory=list)
     header_row: int | None = None  # Excel number of the (last) header row
     columns: dict[str, dict] = field(default_factory=dict)  # letter -> {header, field, label, how}
+    guess: tuple | None = None  # a sheet no kind fits: (the closest kind, headers it does not read, fields it does)
 
     def to_dict(self) -> dict:
         return {"path": self.path, "sha256": self.sha256, "kind": self.kind, "sheet": self.sheet,
@@ -189,6 +190,7 @@ def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[U
             if hmap is None:
                 why = _unrecognised(sh.name, kind) + (("。" + diagnose(sh.head, syn, kind)) if kind else "")
                 notes.append(_note(s, kind, sh.name, "unrecognised_sheet", why))
+                notes[-1].guess = closest(sh.head, syn)
                 continue
             other = rival(sh.head, syn, hmap) if not kind else None
             if other:
@@ -219,7 +221,7 @@ def _unrecognised(sheet: str, kind: str | None) -> str:
     kinds = refdata.kinds()
     if kind:
         return (f"工作表“{sheet}”前 {SCAN_ROWS} 行中找不到{kinds[kind]['label']}的表头"
-                f"（必需列：{'、'.join(kinds[kind]['required'])}）")
+                f"（必需列：{'、'.join(kinds[kind]['fields'][f][0] for f in kinds[kind]['required'])}）")
     labels = "、".join(f"{v['label']}({k})" for k, v in kinds.items())
     return (f"工作表“{sheet}”不是已知的台账（找不到可识别的表头），未导入。可识别的台账：{labels}；"
             f"如果列名写法特殊，可用 --map 指定，或用 --kind 指定类型")

@@ -1,0 +1,142 @@
+"""Kind and columns from evidence, in the clerk's words (issue 21): the faults found by trying
+the tool with real lists, each through the CLI."""
+
+import sqlite3
+from datetime import date
+
+from conftest import plain
+from ledgers import NAMES, USCC, xlsx
+
+
+def q(db, sql, *args):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
+
+
+def ents(cli, tmp_path):
+    r = cli("import", xlsx(tmp_path / "企业.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"],
+                           [[NAMES[i], USCC[i], "西湖区", "工矿商贸"] for i in range(5)]))
+    assert r.exit_code == 0
+
+
+def test_a_departments_plain_list_is_an_enterprise_list(cli, tmp_path, db_path):
+    rows = [[i + 1, NAMES[i], USCC[i], "二级", "张工", f"1380571000{i}"] for i in range(3)]
+    r, data = cli.json("import", xlsx(tmp_path / "建设局名单.xlsx",
+                                      ["序号", "企业名称", "社会统一信用代码", "资质等级", "项目负责人", "联系电话"], rows))
+    assert r.exit_code == 0, data
+    assert data["files"][0]["kind"] == "enterprise" and data["totals"]["inserted"] == 3
+    assert q(db_path, "SELECT DISTINCT county_code FROM enterprise") == [("330106",)]  # from the USCCs, said
+
+
+def test_name_code_and_county_alone_are_an_enterprise_list(cli, tmp_path, db_path):
+    r, data = cli.json("import", xlsx(tmp_path / "名单.xlsx", ["企业名称", "统一社会信用代码", "所属县(市、区)"],
+                                      [[NAMES[i], USCC[i], "西湖区"] for i in range(3)]))
+    assert r.exit_code == 0 and data["totals"]["inserted"] == 3
+
+
+def test_forcing_the_kind_never_says_a_present_name_column_is_missing(cli, tmp_path):
+    r = cli("import", "--kind", "企业", xlsx(tmp_path / "名单.xlsx", ["序号", "企业名称", "资质等级"], [[1, NAMES[0], "二级"]]),
+            "--county", "西湖区")
+    assert r.exit_code == 0
+    assert "缺少：企业名称" not in plain(r.stdout + r.stderr)
+
+
+def test_a_penalty_type_is_not_the_accident_flag(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    r, data = cli.json("import", xlsx(tmp_path / "处罚.xlsx", ["处罚决定书文号", "企业名称", "处罚决定日期", "处罚类型", "罚款金额"],
+                                      [["〔2018〕1号", NAMES[0], date(2018, 5, 1), "警告", 0],
+                                       ["〔2018〕2号", NAMES[1], date(2018, 5, 2), "罚款", 5000]]))
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT accident_related FROM penalty") == [(None,), (None,)]  # unknown, not "no"
+    assert not any(c["field"] == "accident_related" for c in data["files"][0]["columns"].values())
+
+
+def test_a_planned_date_is_the_deadline_and_a_review_date_closes(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    r, data = cli.json("import", xlsx(tmp_path / "隐患.xlsx", ["企业名称", "排查时间", "隐患名称", "计划完成时间", "复查时间"],
+                                      [[NAMES[0], date(2018, 3, 1), "消防通道堵塞", date(2018, 4, 1), date(2018, 3, 28)]]))
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT deadline, rectified_on, closed_on, status FROM hazard") == [
+        ("2018-04-01", None, "2018-03-28", "已销号")]
+
+
+def test_a_county_column_of_townships_is_the_township(cli, tmp_path, db_path):
+    r, data = cli.json("import", xlsx(tmp_path / "企业.xlsx", ["企业名称", "统一社会信用代码", "企业属地"],
+                                      [[NAMES[i], USCC[i], ["三墩镇", "蒋村街道"][i % 2]] for i in range(4)]))
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT DISTINCT township FROM enterprise ORDER BY 1") == [("三墩镇",), ("蒋村街道",)]
+
+
+def test_a_title_names_the_county_the_level_and_the_enterprise(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    r, data = cli.json("import", xlsx(tmp_path / "检查.xlsx", ["企业名称", "检查日期", "检查结果"],
+                                      [[NAMES[0], date(2018, 6, 1), "合格"]], title="2018年县级执法检查记录"))
+    assert r.exit_code == 0 and q(db_path, "SELECT level FROM inspection") == [("county",)]
+    assert "from_title" in {f["type"] for f in data["files"][0]["findings"]}
+    r, data = cli.json("import", xlsx(tmp_path / "台账.xlsx", ["排查时间", "隐患名称", "隐患等级"],
+                                      [[date(2018, 3, 1), "安全出口锁闭", "一般"]], title=f"{NAMES[2]}隐患治理信息台账"))
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT e.name FROM hazard h JOIN enterprise e ON e.id = h.enterprise_id") == [(NAMES[2],)]
+
+
+def test_a_follow_up_list_completes_stored_hazards_and_refuses_unknown_ones(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    cli("import", xlsx(tmp_path / "隐患.xlsx", ["隐患编号", "企业名称", "发现日期", "隐患描述", "隐患级别"],
+                       [["YH-1", NAMES[0], date(2018, 3, 1), "液氨管道腐蚀", "重大"]]))
+    r, data = cli.json("import", xlsx(tmp_path / "挂牌督办.xlsx", ["序号", "单位名称", "隐患编号", "是否整改", "挂牌级别"],
+                                      [[1, NAMES[0], "YH-1", "否", "市级"], [2, NAMES[0], "YH-9", "否", "市级"]]))
+    assert r.exit_code == 1
+    # (hazard numbers are stored as codes: YH-1 is YH1)
+    assert q(db_path, "SELECT hazard_no, listing_level, description FROM hazard") == [("YH1", "市级", "液氨管道腐蚀")]
+    bad = [f for f in data["files"][0]["findings"] if f["type"] == "unknown_hazard"]
+    assert len(bad) == 1 and "YH9" in bad[0]["message"]
+
+
+def test_a_screening_re_imported_with_a_new_column_is_not_doubled(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    rows = [[NAMES[i], USCC[i], date(2018, 4, 1 + i)] for i in range(3)]
+    cli("import", xlsx(tmp_path / "排查.xlsx", ["企业名称", "统一社会信用代码", "排查日期"], rows))
+    m = tmp_path / "映射.toml"
+    m.write_text('[排查]\n检查类型 = "排查类型"\n', encoding="utf-8")  # as a clerk writes it: no quotes on the left
+    r, data = cli.json("import", xlsx(tmp_path / "排查2.xlsx", ["企业名称", "统一社会信用代码", "排查日期", "检查类型"],
+                                      [r + ["安全生产大检查"] for r in rows]), "--map", m)
+    assert data["totals"]["inserted"] == 0 and data["totals"]["updated"] == 3
+    assert q(db_path, "SELECT COUNT(*), MIN(campaign) FROM screening") == [(3, "安全生产大检查")]
+
+
+# ------------------------------------------------------------------ --map in the clerk's words
+
+def test_map_takes_chinese_sections_and_labels(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    m = tmp_path / "映射.toml"
+    m.write_text('[隐患]\n"隐患简述" = "隐患描述"\n"查出日期" = "发现日期"\n', encoding="utf-8")
+    p = xlsx(tmp_path / "隐患.xlsx", ["企业名称", "查出日期", "隐患简述"], [[NAMES[0], date(2018, 3, 1), "配电箱未接地"]])
+    r = cli("import", p, "--map", m)
+    assert r.exit_code == 0, r.stdout
+    assert q(db_path, "SELECT description FROM hazard") == [("配电箱未接地",)]
+
+
+def test_a_broken_map_is_a_chinese_message_with_the_line(cli, tmp_path):
+    m = tmp_path / "映射.toml"
+    m.write_text('[隐患]\n"隐患简述" = "隐患描述"\n隐患日期 发现日期\n', encoding="utf-8")
+    r = cli("import", xlsx(tmp_path / "a.xlsx", ["企业名称"], [[NAMES[0]]]), "--map", m)
+    text = plain(r.stdout + r.stderr)
+    assert r.exit_code == 2 and "第3行" in text and "line" not in text
+
+
+def test_suggest_map_writes_a_draft_the_clerk_confirms(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    # 隐患简述 is no spelling of ours: without its description column the sheet is no hazard ledger
+    p = xlsx(tmp_path / "隐患.xlsx", ["企业名称", "发现日期", "隐患简述", "隐患等级", "查出日期"],
+             [[NAMES[0], date(2018, 3, 1), "配电箱未接地", "一般", date(2018, 3, 1)]])
+    draft = tmp_path / "映射.toml"
+    r = cli("import", p, "--suggest-map", draft)
+    assert q(db_path, "SELECT COUNT(*) FROM hazard") == [(0,)]  # nothing stored
+    text = draft.read_text("utf-8")
+    assert "[隐患]" in text and '# "隐患简述" = "？"' in text and '# "查出日期" = ' in text
+    draft.write_text(text.replace('# "隐患简述" = "？"', '"隐患简述" = "隐患描述"'), encoding="utf-8")
+    r = cli("import", p, "--map", draft)
+    assert r.exit_code == 0 and q(db_path, "SELECT description FROM hazard") == [("配电箱未接地",)]
