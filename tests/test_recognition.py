@@ -140,3 +140,34 @@ def test_suggest_map_writes_a_draft_the_clerk_confirms(cli, tmp_path, db_path):
     draft.write_text(text.replace('# "隐患简述" = "？"', '"隐患简述" = "隐患描述"'), encoding="utf-8")
     r = cli("import", p, "--map", draft)
     assert r.exit_code == 0 and q(db_path, "SELECT description FROM hazard") == [("配电箱未接地",)]
+
+
+# ------------------------------------------------------------------ what a ledger leaves implicit
+
+def test_options_give_what_a_ledger_leaves_implicit(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    r = cli("import", xlsx(tmp_path / "检查.xlsx", ["企业名称", "检查日期"], [[NAMES[0], date(2018, 6, 1)]]), "--level", "市级")
+    assert r.exit_code == 0 and q(db_path, "SELECT level FROM inspection") == [("city",)]
+    r = cli("import", xlsx(tmp_path / "本企业.xlsx", ["排查时间", "隐患名称"], [[date(2018, 3, 1), "叉车无证"]]),
+            "--enterprise", USCC[3])
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT e.uscc FROM hazard h JOIN enterprise e ON e.id = h.enterprise_id") == [(USCC[3],)]
+    r = cli("import", xlsx(tmp_path / "事故.xlsx", ["区县", "事故起数", "死亡人数"], [["西湖区", 40, 15]]), "--year", "2018")
+    assert r.exit_code == 0 and q(db_path, "SELECT year, accidents FROM accident_stat") == [(2018, 40)]
+
+
+def test_a_statistic_titled_with_its_year_needs_no_year_column(cli, tmp_path, db_path):
+    r = cli("import", xlsx(tmp_path / "事故.xlsx", ["区县", "事故起数", "死亡人数"], [["西湖区", 36, 12]],
+                           title="2019年生产安全事故统计"))
+    assert r.exit_code == 0 and q(db_path, "SELECT year, accidents FROM accident_stat") == [(2019, 36)]
+
+
+def test_a_month_only_date_counts_from_the_months_last_day_with_a_warning(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    r, data = cli.json("import", xlsx(tmp_path / "检查.xlsx", ["企业名称", "检查日期", "督查层级"],
+                                      [[NAMES[0], "2018-05", "县级"], [NAMES[1], "2018年2月", "县级"]]))
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT inspected_on FROM inspection ORDER BY 1") == [("2018-02-28",), ("2018-05-31",)]
+    assert [f["severity"] for f in data["files"][0]["findings"] if f["type"] == "incomplete_date"] == ["warning"] * 2
+    r = cli("import", xlsx(tmp_path / "隐患.xlsx", ["企业名称", "发现日期", "隐患描述"], [[NAMES[0], "2018-05", "叉车无证"]]))
+    assert r.exit_code == 1  # a hazard's date found must be a day: deadlines count from it

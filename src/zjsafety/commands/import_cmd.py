@@ -54,6 +54,9 @@ zjsafety import 部门名单.xlsx --suggest-map 映射.toml   再：zjsafety imp
         paths: Annotated[list[Path], typer.Argument(metavar="文件或文件夹…", help="台账文件或文件夹（.xlsx .xls .et .ods .csv），可多个；- 表示从标准输入读取一个文件。")],
         kind: Annotated[Optional[str], typer.Option("--kind", metavar="台账类型", help="强制指定台账类型（如 隐患、enterprise）。")] = None,
         county: Annotated[Optional[str], typer.Option("--county", metavar="县市区名称或代码", help="未填县（市、区）的行使用此区划。")] = None,
+        level: Annotated[Optional[str], typer.Option("--level", metavar="层级", help="督查记录没有层级列时，各行的督查层级（县级、市级、省级）。")] = None,
+        enterprise: Annotated[Optional[str], typer.Option("--enterprise", metavar="企业名称或信用代码", help="一家企业自己的台账（没有企业名称列）：各行都是这家企业的。")] = None,
+        year: Annotated[Optional[int], typer.Option("--year", metavar="年度", min=1990, max=2100, help="事故统计、规上名录没有年度列时，各行的年度。")] = None,
         map_file: Annotated[Optional[Path], typer.Option("--map", metavar="文件.toml", help="自定义列名映射文件（TOML）。")] = None,
         strict: Annotated[bool, typer.Option("--strict", help="只要有一行出错，就什么都不写入。")] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验和报告，不写入数据库。")] = False,
@@ -79,7 +82,8 @@ zjsafety import 部门名单.xlsx --suggest-map 映射.toml   再：zjsafety imp
                 suggest_map = run.check_output(suggest_map, conn, what="列名映射草稿")
             result = import_files(conn, paths, kind=kind_choice(kind), county=county, map_file=map_file,
                                   strict=strict, dry_run=dry_run or suggest_map is not None,
-                                  include_hidden=include_hidden, replace=replace, correct_uscc=fix, progress=prog)
+                                  include_hidden=include_hidden, replace=replace, correct_uscc=fix,
+                                  level=level, enterprise=enterprise, year=year, progress=prog)
             if suggest_map is not None:
                 from zjsafety.core.paths import write_text
                 from zjsafety.importers.headers import load_synonyms

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from zjsafety.core import divisions, refdata
-from zjsafety.importers.headers import HeaderMap, enterprise_in_title
+from zjsafety.importers.headers import HeaderMap, enterprise_in_title, year_in_title
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Context:
     level: str | None = None
     enterprise: str | None = None
     major: bool = False
+    year: int | None = None
 
 
 def from_title(hm: HeaderMap) -> Context:
@@ -37,6 +38,23 @@ def from_title(hm: HeaderMap) -> Context:
         ctx.enterprise = enterprise_in_title(title)
     if hm.kind == "hazard" and "hazard_level" not in hm.columns.values():
         ctx.major = any(re.search(w, title) for w in words["major_hazards"])
+    year_field = YEAR_FIELDS.get(hm.kind)
+    if year_field and year_field not in hm.columns.values():
+        ctx.year = year_in_title(title)
+    return ctx
+
+
+YEAR_FIELDS = {"accident_stat": "year", "above_scale_list": "list_year"}
+
+
+def with_options(ctx: Context, *, county: str | None, level: str | None, enterprise: str | None,
+                 year: int | None) -> Context:
+    """The command line wins over the title: --county, --level, --enterprise, --year."""
+    if county:
+        ctx.county = None  # the loader takes --county itself, ahead of everything but the row
+    ctx.level = level or ctx.level
+    ctx.enterprise = enterprise or ctx.enterprise
+    ctx.year = year or ctx.year
     return ctx
 
 
@@ -51,4 +69,6 @@ def describe(ctx: Context) -> list[str]:
         out.append(f"各行的企业为“{ctx.enterprise}”")
     if ctx.major:
         out.append("各行隐患为重大隐患")
+    if ctx.year:
+        out.append(f"年度为{ctx.year}年（未填的行）")
     return out

@@ -3,7 +3,10 @@ and turns its CellError into a pydantic error carrying the same slug and Chinese
 
 from __future__ import annotations
 
-from datetime import date
+import re
+import unicodedata
+
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Callable
 
@@ -211,6 +214,28 @@ def parse_amount(v: Any) -> float | None:
     return x
 
 
+_MONTH_ONLY = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
+
+
+class MonthOnly(date):
+    """A date a ledger gives as a month only (2018-05), taken as the month's last day: a figure
+    as of a date never counts it before it certainly happened. The loader says so."""
+
+
+def parse_day_or_month(v: Any) -> date | None:
+    try:
+        return parse_date(v)
+    except CellError as e:
+        if e.slug != "incomplete_date":
+            raise
+        m = _MONTH_ONLY.match(unicodedata.normalize("NFKC", clean_text(v) or ""))
+        y, mo = int(m[1]), int(m[2])
+        if not 1 <= mo <= 12:
+            raise
+        last = (date(y + mo // 12, mo % 12 + 1, 1) - timedelta(days=1)).day
+        return MonthOnly(y, mo, last)
+
+
 Text = Annotated[str | None, _wrap(clean_text)]
 FreeText = Annotated[str | None, _wrap(clean_text, cache=False)]  # values that rarely repeat
 Code = Annotated[str | None, _wrap(norm_code)]
@@ -218,6 +243,8 @@ RowCode = Annotated[str | None, _wrap(norm_code, cache=False)]  # one per row: �
 Uscc = Annotated[str | None, _wrap(parse_uscc)]
 OrgCode = Annotated[str | None, _wrap(parse_org_code)]
 Day = Annotated[date | None, _wrap(parse_date)]
+# dates a rule needs only to the month (a year's inspections and penalties, a screening in a window)
+MonthDay = Annotated[date | None, _wrap(parse_day_or_month, cache=False)]
 Flag = Annotated[bool | None, _wrap(parse_bool)]
 Count = Annotated[int | None, _wrap(parse_int)]
 Amount = Annotated[float | None, _wrap(parse_amount)]

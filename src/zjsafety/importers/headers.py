@@ -302,13 +302,23 @@ def _names_enterprises(syn: Synonyms, labels: dict[int, str]) -> bool:
     return any(syn.lookup("enterprise", t) in ("name", "uscc") for t in labels.values())
 
 
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def year_in_title(title_text: str) -> int | None:
+    years = {int(y) for y in _YEAR_IN_TITLE.findall(title_text)}
+    return years.pop() if len(years) == 1 else None
+
+
 def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises: bool = False,
-           forced: bool = False) -> float | None:
+           forced: bool = False, given: frozenset = frozenset()) -> float | None:
     spec = refdata.kinds()[kind]
     if spec.get("no_enterprise_columns") and names_enterprises:
         return None  # a roster, a statistic or a task list has no row per enterprise
-    fields = set(mapped.values())
+    fields = set(mapped.values()) | (given & set(spec["fields"]))  # what the command line gives for every row
     req = set(spec["required"])
+    if "year" in req and year_in_title(title_text):
+        req.discard("year")  # 2018年生产安全事故统计: the year is the title's
     # a record may name its enterprise by code alone, or an enterprise's own register by its title
     if "name" in req and "name" not in fields and ("uscc" in fields or enterprise_in_title(title_text)):
         req = (req - {"name"}) | ({"uscc"} if "uscc" in fields else set())
@@ -345,7 +355,8 @@ def _expand_combo(syn: Synonyms, kind: str, labels: dict[int, str]) -> dict[int,
 
 
 def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None = None,
-           merged: list | None = None, context: str = "") -> tuple[HeaderMap | None, list[tuple[str, float]]]:
+           merged: list | None = None, context: str = "",
+           given: frozenset = frozenset()) -> tuple[HeaderMap | None, list[tuple[str, float]]]:
     """Best header reading of the first rows. Returns (map or None, ranking of kinds).
     `context` (the file's name) counts as title text, as the sheet name and the rows above do."""
     merged = merged or []
@@ -361,7 +372,7 @@ def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None
             names = _names_enterprises(syn, labels)
             for k in kinds:
                 mapped = _expand_combo(syn, k, labels) if len(hdr_rows) == 2 else _map_row(syn, k, labels)
-                sc = _score(k, mapped, title, names, forced=kind is not None)
+                sc = _score(k, mapped, title, names, forced=kind is not None, given=given)
                 if sc is None:
                     continue
                 if len(hdr_rows) == 2:
@@ -372,7 +383,7 @@ def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None
     if best is not None:
         _refine(best, syn)
         _by_values(best, rows)
-        req = set(refdata.kinds()[best.kind]["required"]) - {"name"}
+        req = set(refdata.kinds()[best.kind]["required"]) - {"name", "year"} - given
         best.follow_up = not req <= set(best.columns.values())
     ranked = sorted(ranking.items(), key=lambda kv: -kv[1])
     return best, ranked

@@ -18,9 +18,9 @@ from zjsafety.core import divisions, refdata
 from zjsafety.core.findings import Finding
 from zjsafety.core.masking import PERSONAL_FIELDS, mask_cell
 from zjsafety.core.normalize import CellError, conflict_entries, fold, norm_code, norm_name, uscc_problem
-from zjsafety.importers.fields import cell_error, parse_level
+from zjsafety.importers.fields import MonthOnly, cell_error, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
-from zjsafety.importers.context import Context
+from zjsafety.importers.context import YEAR_FIELDS, Context
 from zjsafety.importers.identity import EnterpriseResolver, Resolver
 from zjsafety.importers.models import ROW_TYPES
 from zjsafety.importers.records import SPECS, EntMatch
@@ -31,6 +31,7 @@ KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "i
 # ledger numbers that name a record within its enterprise: the same number elsewhere is said
 NUMBERS = {"hazard": ("hazard_no", "隐患编号", "hazard_no_reused"), "major_risk": ("risk_no", "危险源编号", "number_reused"),
            "penalty": ("case_no", "处罚决定书文号", "number_reused")}
+MONTH_FIELDS = {"screening": ("screened_on",), "inspection": ("inspected_on",), "penalty": ("decided_on",)}
 COUNTY_HOW = {"option": "按 --county 指定", "uscc": "按信用代码推定", "enterprise": "按企业所在", "title": "按标题所写"}
 
 
@@ -105,9 +106,16 @@ class Loader:
         ctx = self.ctx
         for row, m in self._validate(pending):
             if ctx.enterprise and not m.name and not m.uscc:
-                m = m._replace(name=ctx.enterprise)
+                m = m._replace(**{"uscc" if uscc_problem(ctx.enterprise) is None else "name": ctx.enterprise})
             if ctx.major and m.hazard_level is None:
                 m = m._replace(hazard_level=True)
+            if ctx.year and self.kind in YEAR_FIELDS and getattr(m, YEAR_FIELDS[self.kind]) is None:
+                m = m._replace(**{YEAR_FIELDS[self.kind]: ctx.year})
+            for f in MONTH_FIELDS.get(self.kind, ()):
+                v = getattr(m, f)
+                if v.__class__ is MonthOnly:
+                    self.finding(row, f, "incomplete_date", f"日期只有年月，按该月最后一天（{v.isoformat()}）计", v.isoformat(),
+                                 severity="warning")
             if None not in required(m) and (not named or m.name or m.uscc):
                 if self.kind == "inspection" and not m.inspection_level:
                     m = self._level_from_dept(row, m)

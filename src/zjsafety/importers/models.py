@@ -11,7 +11,7 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from zjsafety.importers.fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText, HazardStatus, Level, Major, OrgCode, RowCode, Sectors, Text, Uscc, Year)
+from zjsafety.importers.fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText, HazardStatus, Level, Major, MonthDay, OrgCode, RowCode, Sectors, Text, Uscc, Year)
 
 
 class _Row(BaseModel):
@@ -43,7 +43,7 @@ class EnterpriseRow(_Names):
 class ScreeningRow(_Names):
     township: Text = None
     sector: Sectors = []
-    screened_on: Day = None
+    screened_on: MonthDay = None
     campaign: Text = None
     major_hazard_campaign: Flag = None
     screener: Text = None
@@ -93,7 +93,7 @@ class MajorRiskRow(_Names):
 
 
 class InspectionRow(_Names):
-    inspected_on: Day = None
+    inspected_on: MonthDay = None
     inspection_level: Level = None
     department: Text = None
     inspectors: Text = None
@@ -104,7 +104,7 @@ class InspectionRow(_Names):
 
 class PenaltyRow(_Names):
     case_no: FreeText = None
-    decided_on: Day = None
+    decided_on: MonthDay = None
     accident_related: AccidentRelated = None
     amount: Amount = None
     department: Text = None

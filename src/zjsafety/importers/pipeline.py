@@ -24,7 +24,7 @@ from zjsafety.core.findings import Finding
 from zjsafety.core.normalize import CellError, clean_text, fold
 from zjsafety.core.workbook import CONTROL
 from zjsafety.importers import context
-from zjsafety.importers.fields import SpecialCell
+from zjsafety.importers.fields import SpecialCell, parse_level
 from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms, rival, closest
 from zjsafety.importers.loader import Loader
 from zjsafety.importers.records import SPECS
@@ -107,13 +107,17 @@ Progress = Callable[[str, int, int | None], None]
 def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str | None = None,
                  county: str | None = None, map_file: Path | None = None, strict: bool = False,
                  dry_run: bool = False, include_hidden: bool = False, replace: bool = False,
-                 correct_uscc: str | None = None, progress: Progress | None = None) -> ImportResult:
+                 correct_uscc: str | None = None, level: str | None = None, enterprise: str | None = None,
+                 year: int | None = None, progress: Progress | None = None) -> ImportResult:
     """Import ledger files. Raises UnreadableInput (nothing written) if any file cannot be read.
     A record already stored is merged: what a ledger gives replaces, what it leaves empty is
     kept, and what was only inferred (a county, a sector, a status) fills only what is empty;
     `replace` replaces whole rows instead. `correct_uscc`: for a USCC one character off that
     of a stored enterprise of the same name, "correct" takes it as the correction, "keep"
-    stores a second enterprise; by default the row is refused and the choice offered."""
+    stores a second enterprise; by default the row is refused and the choice offered.
+    `level`, `enterprise`, `year`: what a ledger leaves implicit (inspections without a level,
+    one enterprise's own registers, statistics without a year column), for every row that
+    does not say; a ledger's file name or title rows may say them too (importers.context)."""
     kinds = refdata.kinds()
     if kind is not None and kind not in kinds:
         raise UsageError(f"未知的台账类型“{kind}”，可用：{'、'.join(kinds)}")
@@ -126,8 +130,16 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
     if not files:
         raise UsageError("没有找到要导入的台账文件（.xlsx .xls .et .ods .csv）。")
     syn = load_synonyms(map_file)
+    if level is not None:
+        try:
+            level = parse_level(level)
+        except CellError as e:
+            raise UsageError(f"--level：{e.message}") from None
+    opts = dict(level=level, enterprise=enterprise, year=year)
+    given = frozenset(f for f, v in (("year", year), ("list_year", year), ("name", enterprise), ("county", county),
+                                     ("inspection_level", level)) if v)
     surveys = [survey(p, include_hidden=include_hidden) for p in files]  # all readable, or stop here
-    units, results = plan(surveys, syn, kind)
+    units, results = plan(surveys, syn, kind, given)
     today = date.today().isoformat()
     rejected_ents: set[str] = set()  # enterprises refused in this call, to explain later misses
     with store.import_transaction(conn, dry_run=dry_run) as tx:
@@ -139,7 +151,7 @@ def import_files(conn: sqlite3.Connection, paths: Iterable[Path], *, kind: str |
                         book.close()
                     book = Workbook(u.survey)
                 res = load_sheet(conn, u, book, syn, kind, county, today, progress, rejected_ents, replace,
-                                 correct_uscc)
+                                 correct_uscc, opts, given)
                 results.append(res)
         finally:
             if book is not None:
@@ -163,7 +175,8 @@ def _has_text(rows: list[list]) -> bool:
     return any(clean_text(v) is not None for row in rows for v in row)
 
 
-def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[Unit], list[SheetResult]]:
+def plan(surveys: list[Survey], syn: Synonyms, kind: str | None,
+         given: frozenset = frozenset()) -> tuple[list[Unit], list[SheetResult]]:
     """Which sheet of which file is which ledger, from the first rows of each; the units come
     back in load order (what others refer to first: data/columns.toml `order`)."""
     kinds = refdata.kinds()
@@ -186,7 +199,7 @@ def plan(surveys: list[Survey], syn: Synonyms, kind: str | None) -> tuple[list[U
                 hollow += 1
                 empty += 1
                 continue
-            hmap, ranking = detect(sh.head, sh.name, syn, kind=kind, context=s.path.stem)
+            hmap, ranking = detect(sh.head, sh.name, syn, kind=kind, context=s.path.stem, given=given)
             if hmap is None:
                 why = _unrecognised(sh.name, kind) + (("。" + diagnose(sh.head, syn, kind)) if kind else "")
                 notes.append(_note(s, kind, sh.name, "unrecognised_sheet", why))
@@ -279,7 +292,8 @@ def _blank(values) -> bool:
 
 def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms, kind: str | None,
                default_county: str | None, today: str, progress: Progress | None,
-               rejected_ents: set[str], replace: bool = False, correct_uscc: str | None = None) -> SheetResult:
+               rejected_ents: set[str], replace: bool = False, correct_uscc: str | None = None,
+               opts: dict | None = None, given: frozenset = frozenset()) -> SheetResult:
     """Read one sheet whole, find its header again (with its merged cells), validate its rows
     a batch at a time and store them under one import batch."""
     s = u.survey
@@ -287,7 +301,7 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     sheet = book.sheet(u.sheet)
     it = iter(sheet.rows)  # rows stream out of the parsed sheet; only the head is held as a list
     head = list(islice(it, SCAN_ROWS + 2))
-    hm, _ = detect(head, u.sheet, syn, kind=kind or u.kind, merged=sheet.merged, context=s.path.stem)
+    hm, _ = detect(head, u.sheet, syn, kind=kind or u.kind, merged=sheet.merged, context=s.path.stem, given=given)
     if hm is None:  # the head said otherwise; the whole read is what counts
         return _note(s, u.kind, u.sheet, "unrecognised_sheet", _unrecognised(u.sheet, kind))
     res = SheetResult(path, s.sha256, hm.kind, u.sheet, header_row=hm.header_rows[-1] + 1,
@@ -297,9 +311,7 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     present = spec.stored_columns(set(hm.columns.values())) | {"enterprise_id", "matched_by"}
     if replace:
         _check_replace(conn, hm.kind, present, s.path.name, u.sheet)
-    ctx = context.from_title(hm)
-    if default_county:
-        ctx.county = None  # --county wins over a title
+    ctx = context.with_options(context.from_title(hm), county=default_county, **(opts or {}))
     said = context.describe(ctx)
     if said:
         res.findings.append(Finding("from_title", f"按文件名、表名或标题行：{'；'.join(said)}，请核对", path, u.sheet,
