@@ -244,7 +244,7 @@ Uscc = Annotated[str | None, _wrap(parse_uscc)]
 OrgCode = Annotated[str | None, _wrap(parse_org_code)]
 Day = Annotated[date | None, _wrap(parse_date)]
 # dates a rule needs only to the month (a year's inspections and penalties, a screening in a window)
-MonthDay = Annotated[date | None, _wrap(parse_day_or_month, cache=False)]
+MonthDay = Annotated[date | None, _wrap(parse_day_or_month, "parse_date", cache=False)]
 Flag = Annotated[bool | None, _wrap(parse_bool)]
 Count = Annotated[int | None, _wrap(parse_int)]
 Amount = Annotated[float | None, _wrap(parse_amount)]
