@@ -171,3 +171,31 @@ def test_a_month_only_date_counts_from_the_months_last_day_with_a_warning(cli, t
     assert [f["severity"] for f in data["files"][0]["findings"] if f["type"] == "incomplete_date"] == ["warning"] * 2
     r = cli("import", xlsx(tmp_path / "隐患.xlsx", ["企业名称", "发现日期", "隐患描述"], [[NAMES[0], "2018-05", "叉车无证"]]))
     assert r.exit_code == 1  # a hazard's date found must be a day: deadlines count from it
+
+
+# ------------------------------------------------------------------ the round trip with townships
+
+def test_a_corrected_error_workbook_comes_back_cleanly(cli, tmp_path, db_path):
+    from openpyxl import load_workbook
+    ents(cli, tmp_path)
+    src = xlsx(tmp_path / "台账.xlsx", ["企业名称", "发现日期", "隐患描述", "备用列"],
+               [[NAMES[0], "2018年13月1日", "配电箱未接地", "x"], [NAMES[1], date(2018, 3, 2), "安全出口锁闭", "y"]])
+    out = tmp_path / "退回"
+    r, data = cli.json("import", src, "--errors-to", out)
+    book = data["error_books"][0]
+    assert book.endswith("台账.错误标注.xlsx")
+    wb = load_workbook(book)
+    summary = list(wb["错误汇总"].iter_rows(min_row=2, values_only=True))
+    texts = " ".join(str(v) for row in summary for v in row if v)
+    assert "--" not in texts and "(hazard)" not in texts  # written for the township, not the office
+    assert any(row[6] == "无法识别的列（已忽略）" and row[8] == "该列未导入" for row in summary)
+    assert wb["错误汇总"].cell(2, 8).alignment.wrap_text
+    ws = wb["Sheet1"]
+    ws["B2"] = date(2018, 3, 1)  # the township corrects the date
+    wb.save(book)
+    r, data = cli.json("import", book, "--errors-to", out)
+    assert r.exit_code == 0, data
+    assert [f["sheet"] for f in data["files"]] == ["Sheet1"]  # its 错误汇总 sheet is ours: skipped
+    assert q(db_path, "SELECT COUNT(*) FROM hazard") == [(2,)]
+    for p in data["error_books"]:
+        assert ".错误标注.错误标注" not in p

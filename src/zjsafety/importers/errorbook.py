@@ -20,7 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook as XlsxBook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from zjsafety.core import labels
 from zjsafety.core.findings import Finding
@@ -31,6 +31,8 @@ from zjsafety.importers.headers import col_letter
 from zjsafety.importers.reader import Workbook, survey
 
 SUMMARY = "错误汇总"
+MARKED = re.compile(r"(?:\.错误标注)+$")
+MARKED_SHEET = re.compile(r"^错误汇总\d*$")
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
 HEAD = ["位置（点击跳转）", "工作表", "行", "列", "表头", "原值", "问题类型", "说明", "处理"]
 WIDTHS = [20, 16, 7, 6, 18, 24, 26, 60, 14]
@@ -61,7 +63,8 @@ def write_error_books(result, folder: Path, progress=None) -> list[Path]:
     out = []
     for i, (p, fs) in enumerate(by_file.items()):
         src = Path(p)
-        stem = src.stem if len(stems[src.stem.lower()]) == 1 else f"{src.parent.name}_{src.stem}"
+        base = MARKED.sub("", src.stem)  # a corrected error workbook comes back: one suffix, never two
+        stem = base if len(stems[src.stem.lower()]) == 1 else f"{src.parent.name}_{base}"
         suffix = ".xlsm" if src.suffix.lower() == ".xlsm" else ".xlsx"
         dst = unique_name(folder, f"{stem}.错误标注", suffix, taken)
         out.append(write_error_book(src, fs, dst, progress))
@@ -95,7 +98,7 @@ def _marks(findings: list[Finding]) -> dict[str, dict[tuple[int, int], _Mark]]:
             col = markup.col_index(f.column)
             m = out[f.sheet].setdefault((f.row, col), _Mark())
             m.error = m.error or f.severity == "error"
-            m.messages.append(f.message)
+            m.messages.append(for_township(f.message))
     return out
 
 
@@ -105,10 +108,32 @@ def _summary_rows(findings: list[Finding]) -> list[tuple[list, str | None]]:
     for f in sorted(findings, key=lambda f: (f.sheet or "", f.row or 0, markup.col_index(f.column) if f.column else -1)):
         where = f"{f.sheet}!{f.column or 'A'}{f.row}" if f.sheet and f.row else (f.sheet or "")
         target = f"{_quote_sheet(f.sheet)}!{f.column or 'A'}{f.row}" if f.sheet and f.row else None
-        todo = "该行未导入，改后重新导入" if f.severity == "error" and f.row else ("已导入，请核对" if f.row else "")
-        rows.append(([where, f.sheet, f.row, f.column, f.header, f.value, labels.finding(f.type), f.message, todo],
-                     target))
+        rows.append(([where, f.sheet, f.row, f.column, f.header, f.value, labels.finding(f.type),
+                       for_township(f.message), _todo(f)], target))
     return rows
+
+
+def _todo(f: Finding) -> str:
+    """What became of it, in the township's words."""
+    if f.type in ("unknown_column", "ambiguous_column"):
+        return "该列未导入"
+    if f.type in ("missing_column", "unrecognised_sheet", "ambiguous_sheet"):
+        return "整张表未导入，请按说明改后重新报送"
+    if f.severity == "error" and f.row:
+        return "该行未导入，改后重新报送"
+    return "已导入，请核对" if f.row else ""
+
+
+_HINT = re.compile(r"[（(][^（）()]*--[a-z][^（）()]*[）)]")
+_HINT_CLAUSE = re.compile(r"[；。，,]?[^；。，,]*--[a-z][^；。]*")
+_KIND_ID = re.compile(r"[（(][a-z_]+[）)]")
+
+
+def for_township(message: str) -> str:
+    """A finding as a township reads it: the clerk's command-line hints (--map, --kind,
+    --county …) and English kind names are for the office, not for the one who fills the sheet."""
+    text = _KIND_ID.sub("", _HINT_CLAUSE.sub("", _HINT.sub("", message)))
+    return text.strip("；，, ") + ("" if text.endswith(("。", "）")) else "")
 
 
 def _quote_sheet(name: str) -> str:
@@ -129,6 +154,8 @@ def _mark_xlsx(src: Path, findings: list[Finding], dst: Path) -> None:
         if not {"xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"} <= names:
             raise CannotMark
         members = {p.name: p.member for p in markup.parts(z) if not p.chart}
+        if any(MARKED_SHEET.match(n) for n in members):
+            raise CannotMark  # a corrected error workbook sent back: rebuilt without its old summary
         marks = _marks(findings)
         styles = _Styles(z.read("xl/styles.xml"))
         done: set[str] = set()  # parts written already (the changed ones, as they are made)
@@ -313,6 +340,14 @@ class _Styles:
             self.cache[key] = len(self.xfs) + len(self.added_xfs) - 1
         return self.cache[key]
 
+    def wrapped(self) -> int:
+        """Text that wraps at the top of its cell, for the summary's long columns (printed whole on A4)."""
+        if getattr(self, "_wrap", None) is None:
+            self.added_xfs.append(b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1">'
+                                  b'<alignment wrapText="1" vertical="top"/></xf>')
+            self._wrap = len(self.xfs) + len(self.added_xfs) - 1
+        return self._wrap
+
     def header(self) -> int:
         """A bold format with a light fill, for the summary's header row."""
         if self.bold is None:
@@ -363,8 +398,9 @@ def _summary_sheet(rows: list[tuple[list, str | None]], styles: "_Styles"):
         return f'<row r="{r}">' + "".join(cells) + "</row>"
     body.append(row(1, HEAD, head))
     links = []
+    wrap = styles.wrapped()
     for i, (values, target) in enumerate(rows, start=2):
-        body.append(row(i, values))
+        body.append(row(i, values, wrap))
         if target:
             links.append(f'<hyperlink ref="A{i}" location="{_esc(target)}" display="{_esc(values[0])}"/>')
     last = len(rows) + 1
@@ -488,14 +524,23 @@ def _rebuild(src: Path, findings: list[Finding], dst: Path, progress=None) -> No
         ws.column_dimensions[col_letter(i - 1)].width = w
     bold = Font(name="宋体", bold=True)
     ws.append([_cell(ws, v, font=bold) for v in HEAD])
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wrap = Alignment(wrap_text=True, vertical="top")
     for values, target in _summary_rows(findings):
         cells = [_cell(ws, v) for v in values]
+        for c in cells:
+            c.alignment = wrap
         if target:
             cells[0].hyperlink = "#" + target
         ws.append(cells)
     s = survey(src, include_hidden=True)
     with Workbook(s) as book:
         for sh in s.sheets:
+            if MARKED_SHEET.match(sh.name):
+                continue  # the summary of an earlier round: this workbook gets its own
             out = wb.create_sheet(sh.name[:31])
             cells = marks.get(sh.name, {})
             sheet = book.sheet(sh.name)

@@ -171,6 +171,13 @@ def _note(s: Survey, kind: str | None, sheet: str, slug: str, message: str, seve
     return r
 
 
+def _our_summary(sh) -> bool:
+    """The 错误汇总 sheet zjsafety put in front of an error workbook: a corrected workbook sent
+    back is imported without it."""
+    from zjsafety.importers.errorbook import HEAD, SUMMARY
+    return sh.name.startswith(SUMMARY) and bool(sh.head) and [clean_text(v) for v in sh.head[0][:2]] == HEAD[:2]
+
+
 def _has_text(rows: list[list]) -> bool:
     return any(clean_text(v) is not None for row in rows for v in row)
 
@@ -187,7 +194,7 @@ def plan(surveys: list[Survey], syn: Synonyms, kind: str | None,
         for name, why in s.skipped:
             if name not in ignore:
                 results.append(_note(s, None, name, "hidden_sheet", f"工作表“{name}”未导入：{why}", "warning"))
-        sheets = [sh for sh in s.sheets if sh.name not in ignore]
+        sheets = [sh for sh in s.sheets if sh.name not in ignore and not _our_summary(sh)]
         if not s.sheets:
             raise UnreadableInput(f"“{s.path.name}”中没有可导入的工作表。")
         if not sheets and not s.skipped:
