@@ -199,3 +199,26 @@ def test_a_corrected_error_workbook_comes_back_cleanly(cli, tmp_path, db_path):
     assert q(db_path, "SELECT COUNT(*) FROM hazard") == [(2,)]
     for p in data["error_books"]:
         assert ".错误标注.错误标注" not in p
+
+
+def test_sector_words_of_real_systems_map_through_the_table(cli, tmp_path, db_path):
+    rows = [[NAMES[0], USCC[0], "机械制造企业"], [NAMES[1], USCC[1], "商贸制造"], [NAMES[2], USCC[2], "危险化学品运输"],
+            [NAMES[3], USCC[3], "食品加工"]]
+    r = cli("import", xlsx(tmp_path / "企业.xlsx", ["企业名称", "统一社会信用代码", "行业类别"], rows))
+    assert r.exit_code == 0
+    assert q(db_path, "SELECT e.name, es.sector FROM enterprise e JOIN enterprise_sector es ON es.enterprise_id = e.id "
+                      "ORDER BY e.id") == [(NAMES[0], "工矿商贸"), (NAMES[1], "工矿商贸"), (NAMES[2], "危险化学品"),
+                                          (NAMES[3], "工矿商贸")]
+
+
+def test_a_listing_without_numbers_is_matched_by_enterprise_and_description(cli, tmp_path, db_path):
+    ents(cli, tmp_path)
+    cli("import", xlsx(tmp_path / "隐患.xlsx", ["企业名称", "发现日期", "隐患描述", "隐患级别"],
+                       [[NAMES[0], date(2018, 3, 1), "液氨管道腐蚀", "重大"], [NAMES[1], date(2018, 3, 2), "粉尘涉爆", "重大"]]))
+    r, data = cli.json("import", xlsx(tmp_path / "挂牌督办.xlsx", ["单位名称", "隐患内容", "挂牌级别", "督办单位"],
+                                      [[NAMES[0], "液氨管道腐蚀", "市级", "杭州市安委办"],
+                                       [NAMES[1], "无此隐患", "县级", "西湖区安委办"]]))
+    assert r.exit_code == 1
+    assert q(db_path, "SELECT description, listing_level, listed FROM hazard ORDER BY found_on") == [
+        ("液氨管道腐蚀", "市级", 1), ("粉尘涉爆", None, None)]
+    assert [f["type"] for f in data["files"][0]["findings"] if f["severity"] == "error"] == ["unknown_hazard"]

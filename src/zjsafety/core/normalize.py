@@ -253,8 +253,18 @@ def canonical_sector(v: object) -> str | None:
     key2 = re.sub(r"(行业|领域|企业|类)$", "", key)
     if key2 in idx:
         return idx[key2]
+    for word, sector in _sector_words():  # 机械制造企业, 商贸制造: the words of real systems (GB/T 4754)
+        if word in key2:
+            return sector
     names = "、".join(x["name"] for x in refdata.sectors())
     raise CellError("unknown_sector", f"行业领域“{s}”无法识别，应为：{names}")
+
+
+@lru_cache(maxsize=1)
+def _sector_words() -> list[tuple[str, str]]:
+    """data/sector_words.csv, longest word first: 危险化学品运输 is 危险化学品, not 道路交通."""
+    rows = [(fold(r["word"]), r["sector"]) for r in refdata.load_csv("sector_words.csv")]
+    return sorted(rows, key=lambda r: -len(r[0]))
 
 
 def parse_sectors(v: object) -> list[str]:

@@ -325,8 +325,9 @@ def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises
     penalty = 0.0
     if not req <= fields:
         # a follow-up list (挂牌督办, 治理情况) names stored records by number, without what a new one needs
-        follow = spec.get("follow_up")
-        if not (follow and set(follow) <= fields and (req - fields) <= set(spec.get("follow_up_may_lack", []))):
+        follow = spec.get("follow_up", [])
+        if not (any(set(alt) <= fields for alt in follow)
+                and (req - fields) <= set(spec.get("follow_up_may_lack", []))):
             return None
         penalty = 1.0
     distinct = len(fields & set(spec["distinctive"]))

@@ -101,8 +101,8 @@ class Loader:
         valid = []
         required, named = self.required, self.kind in NAMED_KINDS
         if self.hmap.follow_up:  # rows that follow up stored records need only their number
-            def required(m):
-                return (m.hazard_no,)
+            def required(m):  # a number, or the description it is matched by
+                return (m.hazard_no or m.description,)
         ctx = self.ctx
         for row, m in self._validate(pending):
             if ctx.enterprise and not m.name and not m.uscc:
@@ -124,7 +124,7 @@ class Loader:
                 valid.append((row, m))
                 continue
             missing = [f for f in (("hazard_no",) if self.hmap.follow_up else self.spec.required)
-                       if getattr(m, f) is None]
+                       if getattr(m, f) is None and not (f == "hazard_no" and m.description)]
             if named and not m.name and not m.uscc:
                 missing.append("name")
             for f in missing:
@@ -269,9 +269,11 @@ class Loader:
         out = []
         for (row, m, ent, b, how), hit in zip(built, self.resolver.resolve([x[3].values for x in built])):
             if not hit.key:
-                self.finding(row, "hazard_no", "unknown_hazard",
-                             f"库中没有“{ent.key.split(':', 1)[-1] if ent else ''}”编号为“{m.hazard_no}”的隐患：这张表只补充已导入的"
-                             f"隐患（挂牌督办、治理情况），请先导入该企业的隐患排查治理台账", m.hazard_no)
+                what = f"编号为“{m.hazard_no}”" if m.hazard_no else f"描述为“{m.description}”"
+                why = "库中该企业有几条隐患都可能是它，请补上隐患编号或发现日期" if hit.ambiguous else \
+                    "这张表只补充已导入的隐患（挂牌督办、治理情况），请先导入该企业的隐患排查治理台账"
+                self.finding(row, "hazard_no" if m.hazard_no else "description", "unknown_hazard",
+                             f"库中没有“{m.name or m.uscc}”{what}的隐患：{why}", m.hazard_no or m.description)
                 self._reject_stored(m)
                 continue
             b.key = hit.key

@@ -119,6 +119,9 @@ def build_hazard(m, county, ent: EntMatch) -> Built:
         "report_dept": None if rd is None else int(rd), "report_workers": None if rw is None else int(rw)})
     if status is not None and m.rectify_status is None:  # from its dates: moves a stored status forward only
         b.inferred = _STATUS_INFERRED
+    if listed is None and m.listing_level:  # a 挂牌督办 level says it is listed (fills only what is empty)
+        b.values["listed"] = 1
+        b.inferred = b.inferred | {"listed"}
     if found and rectified and rectified < found:
         b.add("rectified_on", "date_order", f"整改完成日期 {rectified} 早于发现日期 {found}", "error")
     if found and deadline and deadline < found:
