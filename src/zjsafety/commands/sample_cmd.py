@@ -20,6 +20,7 @@ ExcludeOpt = Annotated[Optional[int], typer.Option("--exclude-months", metavar="
 WeightOpt = Annotated[bool, typer.Option("--risk-weighted", help="按近一年隐患数加权抽取。")]
 SectorOpt = Annotated[Optional[list[str]], typer.Option("--sector", metavar="行业领域", help="只从这些行业领域抽取（省级部门：其牵头领域）。")]
 NoInspOpt = Annotated[bool, typer.Option("--no-inspectors", help="只抽企业，不选派执法人员。")]
+UnknownOpt = Annotated[bool, typer.Option("--allow-unknown-conflicts", help="执法人员名录中有找不到的回避企业时仍然抽取（过程记录会列出这些项）。")]
 XlsxOpt = Annotated[Optional[Path], typer.Option("--xlsx", metavar="文件.xlsx", help="写出抽查任务清单（.xlsx）。")]
 NoticeOpt = Annotated[Optional[Path], typer.Option("--notice", metavar="文件夹", help="在此文件夹写出公告（.docx，个人信息已脱敏）和过程记录。")]
 RecordOpt = Annotated[Optional[Path], typer.Option("--record", metavar="文件.docx", help="写出抽查过程记录（.docx，含见证人签字栏）。")]
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
         sector: SectorOpt = None,
         reason: Annotated[Optional[str], typer.Option("--reason", metavar="原因", help="重新抽取同一批次时必须说明原因。")] = None,
         as_of: AsOfOpt = None, pack: PlanOpt = None, no_inspectors: NoInspOpt = False,
-        xlsx: XlsxOpt = None, notice: NoticeOpt = None, record: RecordOpt = None,
+        allow_unknown_conflicts: UnknownOpt = False, xlsx: XlsxOpt = None, notice: NoticeOpt = None, record: RecordOpt = None,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False, wait: WaitOpt = None,
     ) -> None:
         """抽取督查企业（并随机选派执法人员），保存抽取记录并写出任务清单、公告；子命令 plan、verify、export、list。"""
@@ -62,8 +63,8 @@ def register(app: typer.Typer) -> None:
             d = draw(conn, level=choice(level, labels.LEVEL, "--level"), scope=run.scope(scope), year=year or day.year,
                      seed=seed, rate=rate, spares=spares, exclude_months=exclude_months, risk_weighted=risk_weighted,
                      sectors=sector, reason=reason, as_of=day, inspectors=not no_inspectors, plan=run.plan(pack),
-                     plan_id=plan_id, stage=lambda d: notices.stage(conn, d, xlsx=xlsx, notice_dir=notice,
-                                                                    record_path=record))
+                     plan_id=plan_id, allow_unknown_conflicts=allow_unknown_conflicts,
+                     stage=lambda d: notices.stage(conn, d, xlsx=xlsx, notice_dir=notice, record_path=record))
         if run.json:
             print_json(d.to_dict())
         else:
@@ -79,6 +80,7 @@ zjsafety sample plan --level 市级 --scope 杭州市 --commit-public "2019年1�
         level: LevelOpt = "county", scope: ScopeOpt = None, year: YearOpt = None, rate: RateOpt = None,
         spares: SparesOpt = 0, exclude_months: ExcludeOpt = None, risk_weighted: WeightOpt = False, sector: SectorOpt = None,
         as_of: AsOfOpt = None, pack: PlanOpt = None, no_inspectors: NoInspOpt = False,
+        allow_unknown_conflicts: UnknownOpt = False,
         commit_seed: Annotated[Optional[str], typer.Option("--commit-seed", metavar="种子", help="承诺的种子：只保存并公布它的 SHA-256，种子本身要到抽取时才公开。")] = None,
         commit_sha256: Annotated[Optional[str], typer.Option("--commit-sha256", metavar="哈希", help="承诺种子的 SHA-256（种子由别处保管）。")] = None,
         commit_public: Annotated[Optional[str], typer.Option("--commit-public", metavar="来源", help="以将来公布的公开随机数为种子，如“2019年1月20日福利彩票双色球开奖号码”。")] = None,
@@ -93,7 +95,8 @@ zjsafety sample plan --level 市级 --scope 杭州市 --commit-public "2019年1�
         day = run.as_of(as_of)
         req = request(level=choice(level, labels.LEVEL, "--level"), scope=run.scope(scope), year=year or day.year,
                       as_of=day, rate=rate, spares=spares, exclude_months=exclude_months, risk_weighted=risk_weighted,
-                      sectors=sector, inspectors=not no_inspectors, plan=run.plan(pack))
+                      sectors=sector, inspectors=not no_inspectors, plan=run.plan(pack),
+                      allow_unknown_conflicts=allow_unknown_conflicts)
         with run.open_db() as conn:
             notice = run.place(notice) if notice else None
             notices.check_targets(None, notice, None)

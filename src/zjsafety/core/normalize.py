@@ -309,7 +309,8 @@ def industry_sector_hint(code: object) -> str | None:
 
 # A roster's 回避企业 cell lists enterprises by code or name, split by the separators clerks use
 # (not by spaces: a name may hold one, and norm_name drops it).
-_LIST_SPLIT = re.compile(r"[,，、;；/|\n]+")
+# every Unicode space (U+3000 from Chinese typing, no-break spaces, tabs) separates entries too
+_LIST_SPLIT = re.compile(r"[,，、;；/|\s]+")
 
 
 def conflict_entries(text: str | None) -> list[str]:

@@ -111,11 +111,13 @@ class Request:
     sectors: list[str] | None = None
     inspectors: bool = True
     plan: str | None = None  # the rule pack (its repeat-hazard window starts the watch list)
+    allow_unknown_conflicts: bool = False  # draw although a 回避 entry names no enterprise we know
 
 
 def request(*, level: str, scope: str, year: int, as_of: date | None = None, rate: float | str | None = None,
             spares: int = 0, exclude_months: int | None = None, risk_weighted: bool = False,
-            sectors: list[str] | None = None, inspectors: bool = True, plan: str | None = None) -> Request:
+            sectors: list[str] | None = None, inspectors: bool = True, plan: str | None = None,
+            allow_unknown_conflicts: bool = False) -> Request:
     """The parameters of a draw, checked: any that do not fit are a usage error."""
     if level not in LEVELS:
         raise UsageError(f"--level 应为 县级（county）、市级（city）或 省级（province），而不是“{level}”。")
@@ -136,7 +138,8 @@ def request(*, level: str, scope: str, year: int, as_of: date | None = None, rat
             sectors = sorted({canonical_sector(s) for s in sectors})
         except CellError as e:
             raise UsageError(f"--sector：{e.message}") from None
-    return Request(level, sc, year, as_of, rate_text, spares, exclude_months, risk_weighted, sectors, inspectors, plan)
+    return Request(level, sc, year, as_of, rate_text, spares, exclude_months, risk_weighted, sectors, inspectors, plan,
+                   allow_unknown_conflicts)
 
 
 def _frame_and_params(conn, req: Request, seed: str, replacing: int | None) -> tuple[list[dict], dict]:
@@ -155,11 +158,28 @@ def _frame_and_params(conn, req: Request, seed: str, replacing: int | None) -> t
         params["roster"] = [roster_entry(i) for i in sample_sql.roster(conn, req.scope)]
         if not params["roster"]:
             raise DataMissing("没有执法人员名录，无法随机选派检查人员。请先导入执法人员名录，或加 --no-inspectors 只抽企业。")
+        unknown = _unknown_conflicts(conn, params["roster"])
+        if unknown and not req.allow_unknown_conflicts:
+            listed = "；".join(f"{u['badge']} {u['name']}：“{u['entry']}”" for u in unknown[:20])
+            raise DataMissing(f"执法人员名录中有 {len(unknown)} 项回避企业在数据库中找不到，回避无法保证：{listed}"
+                              f"{'……' if len(unknown) > 20 else ''}。未抽取。",
+                              hint="请改正执法人员名录的“回避企业”（名称或信用代码须与企业台账一致）后重新导入；"
+                                   "确认无误仍要抽取的，加 --allow-unknown-conflicts（抽查过程记录会列出这些项）。")
+        if unknown:
+            params["unknown_conflicts"] = unknown  # said in the draw record
         # the previous draw: the latest standing draw of this level and scope before this one
         prev = sample_sql.previous_of_level(conn, req.level, req.scope.code, replacing)
         if prev:
             params["last_assignments"] = json.loads(prev["result_json"]).get("assignments", {})
     return frame, params
+
+
+def _unknown_conflicts(conn, roster: list[dict]) -> list[dict]:
+    """回避 entries that name no enterprise we know: they bar nobody, so a draw cannot rely on them."""
+    entries = {e for i in roster for e in i["conflicts"]}
+    known = sample_sql.known_entries(conn, entries) if entries else set()
+    return [{"badge": i["badge"], "name": i["name"], "entry": e}
+            for i in roster for e in i["conflicts"] if e not in known]
 
 
 # ---------------------------------------------------------------- the log
@@ -221,7 +241,8 @@ def check_seed(plan_row: dict, seed: str, on: date) -> None:
 def draw(conn, *, level: str, scope: str, year: int, seed: str, rate: float | str | None = None, spares: int = 0,
          exclude_months: int | None = None, risk_weighted: bool = False, sectors: list[str] | None = None,
          reason: str | None = None, as_of: date | None = None, inspectors: bool = True, plan: str | None = None,
-         plan_id: int | None = None, stage: Callable[[Draw], list[Staged]] | None = None) -> Draw:
+         plan_id: int | None = None, stage: Callable[[Draw], list[Staged]] | None = None,
+         allow_unknown_conflicts: bool = False) -> Draw:
     """Draw, store (append-only, chained) and return a sample. `plan_id`: draw from a plan (its
     frame and parameters; the seed must match its commitment). `stage`: writes the draw's
     papers to temporary files before the draw commits; they are renamed after."""
@@ -235,7 +256,7 @@ def draw(conn, *, level: str, scope: str, year: int, seed: str, rate: float | st
             else:
                 req = request(level=level, scope=scope, year=year, as_of=as_of, rate=rate, spares=spares,
                               exclude_months=exclude_months, risk_weighted=risk_weighted, sectors=sectors,
-                              inspectors=inspectors, plan=plan)
+                              inspectors=inspectors, plan=plan, allow_unknown_conflicts=allow_unknown_conflicts)
                 row = _new_draw(conn, req, seed, reason)
             reused = row.pop("_reused", False)
             d = load(row)

@@ -146,7 +146,10 @@ def record(d) -> Writer:
             ["算法", p["algorithm"]], ["抽取时间（北京时间）", beijing(r["created_at"], seconds=True)],
             *[["配额", line] for line in _quota_lines(d)[1:]],
             ["本记录哈希", r["hash"]], ["前一条记录哈希", r["previous_hash"] or "（无）"],
-            *([["重新抽取", f"替代第 {r['supersedes']} 号，原因：{r['reason']}"]] if r.get("supersedes") else [])], size=10.5)
+            *([["重新抽取", f"替代第 {r['supersedes']} 号，原因：{r['reason']}"]] if r.get("supersedes") else []),
+            *([["找不到的回避企业", "；".join(f"{u['badge']} {u['name']}：{u['entry']}" for u in p["unknown_conflicts"])
+                + "（在数据库中找不到，不起回避作用；经确认仍抽取）"]] if p.get("unknown_conflicts") else [])],
+            size=10.5)
         head, rows = result_rows(d)
         doc.heading("抽取结果")
         doc.table(head, [[mask(str(c)) for c in row] for row in rows], size=9)

@@ -72,6 +72,18 @@ def roster(conn: sqlite3.Connection, scope) -> list[dict]:
         WHERE i.county_code IS NULL OR sm.county IS NOT NULL ORDER BY badge"""))]
 
 
+def known_entries(conn: sqlite3.Connection, entries: set[str]) -> set[str]:
+    """Of a roster's 回避 entries (USCCs and normalised names), those naming a stored enterprise."""
+    out: set[str] = set()
+    items = sorted(entries)
+    for i in range(0, len(items), 400):
+        part = items[i:i + 400]
+        marks = ",".join("?" * len(part))
+        out |= {r[0] for r in conn.execute(f"SELECT uscc FROM enterprise WHERE uscc IN ({marks})", part)}
+        out |= {r[0] for r in conn.execute(f"SELECT name_norm FROM enterprise WHERE name_norm IN ({marks})", part)}
+    return out
+
+
 def draws(conn: sqlite3.Connection) -> list[dict]:
     return [dict(r) for r in conn.execute("SELECT * FROM sample_draw ORDER BY id")]
 

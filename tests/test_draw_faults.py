@@ -1,0 +1,80 @@
+"""Draw faults of issue 23, each found by trying the tool and turned into a test first."""
+
+import json
+import sqlite3
+from datetime import date
+
+from hypothesis import given, settings, strategies as st
+
+from conftest import plain
+from ledgers import NAMES, USCC, xlsx
+from zjsafety.core.normalize import conflict_entries
+from zjsafety.sampling.inspectors import assign, roster_entry
+
+INSP = ["姓名", "执法证号", "所属单位", "回避企业"]
+
+
+def setup_county(cli, tmp_path, conflicts: str):
+    ents = [[NAMES[i], USCC[i], "西湖区", "工矿商贸"] for i in range(10)]
+    assert cli("import", xlsx(tmp_path / "企业.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"], ents)).exit_code == 0
+    people = [["王强", "ZJ001", "西湖区应急管理局", conflicts], ["李敏", "ZJ002", "西湖区应急管理局", None],
+              ["陈杰", "ZJ003", "西湖区应急管理局", None]]
+    r = cli("import", xlsx(tmp_path / "人员.xlsx", INSP, people), "--county", "西湖区")
+    assert r.exit_code == 0, r.stdout
+
+
+# ------------------------------------------------------------------ 1. 回避 that always holds
+
+def test_a_full_width_space_separates_conflicts(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, f"{NAMES[0]}\u3000{NAMES[1]}")
+    assert conflict_entries(f"{NAMES[0]}\u3000{NAMES[1]}") == sorted([NAMES[0], NAMES[1]])
+    r, d = cli.json("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s", "--rate", "1")
+    assert r.exit_code == 0, r.stdout
+    assert len(d["selected"]) == 10  # every enterprise drawn: two of them named by 王强
+    for s in d["selected"]:
+        badges = [i["badge"] for i in s["inspectors"]]
+        assert len(badges) == 2
+        if s["name"] in (NAMES[0], NAMES[1]):
+            assert "ZJ001" not in badges
+
+
+def test_an_entry_naming_nobody_stops_the_draw_unless_allowed(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, f"{NAMES[0]}、杭州查无此人有限公司")
+    r = cli("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s")
+    assert r.exit_code == 1 and "杭州查无此人有限公司" in plain(r.stdout + r.stderr)
+    c = sqlite3.connect(db_path)
+    assert c.execute("SELECT COUNT(*) FROM sample_draw").fetchone() == (0,)
+    c.close()
+    rec = tmp_path / "记录.docx"
+    r, d = cli.json("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s",
+                    "--allow-unknown-conflicts", "--record", rec)
+    assert r.exit_code == 0
+    from docx import Document
+    text = "\n".join(c.text for t in Document(rec).tables for row in t.rows for c in row.cells)
+    assert "杭州查无此人有限公司" in text
+
+
+SEPS = st.sampled_from(["、", "，", ",", ";", "；", " ", "\u3000", "\u00a0", "\t", "/", "|", "\n", "  ", "、\u3000"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.integers(0, 9), max_size=4), st.lists(SEPS, min_size=4, max_size=4),
+                          st.lists(st.booleans(), min_size=4, max_size=4)), min_size=3, max_size=6),
+       st.text(alphabet="abcdef", min_size=1, max_size=6))
+def test_no_inspector_is_ever_assigned_to_an_enterprise_they_named(rosters, seed):
+    frame = [{"key": USCC[i], "uscc": USCC[i], "name": NAMES[i], "township": "", "sectors": ["工矿商贸"]} for i in range(10)]
+    roster = []
+    for k, (named, seps, by_code) in enumerate(rosters):
+        parts = [(USCC[i] if by_code[j % 4] else NAMES[i]) for j, i in enumerate(sorted(named))]
+        text = "".join(p + seps[j % 4] for j, p in enumerate(parts))
+        roster.append(roster_entry({"badge": f"B{k}", "name": f"人{k}", "residence_township": None,
+                                    "certified_sectors": None, "conflicts": text}))
+    params = {"roster": roster, "inspectors_per": 1, "seed": seed, "last_assignments": {}}
+    try:
+        out = assign([{"key": f["key"]} for f in frame], frame, params)
+    except Exception:
+        return  # nobody left to send: refused, which is allowed
+    named = {f"B{k}": {USCC[i] for i in n} for k, (n, _, _) in enumerate(rosters)}
+    for key, badges in out.items():
+        for b in badges:
+            assert key not in named[b]
