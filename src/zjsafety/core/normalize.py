@@ -309,16 +309,45 @@ def industry_sector_hint(code: object) -> str | None:
 
 # A roster's 回避企业 cell lists enterprises by code or name, split by the separators clerks use
 # (not by spaces: a name may hold one, and norm_name drops it).
-# every Unicode space (U+3000 from Chinese typing, no-break spaces, tabs) separates entries too
-_LIST_SPLIT = re.compile(r"[,，、;；/|\s]+")
+# entries are separated by these; every Unicode space (U+3000 from Chinese typing, no-break
+# spaces, tabs) separates them too, but a name may hold a space: see conflict_chunks
+_LIST_SPLIT = re.compile(r"[,，、;；/|\n]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _entry(token: str) -> str | None:
+    code = norm_code(token)
+    return code if code and uscc_problem(code) is None else norm_name(token)
+
+
+def conflict_chunks(text: str | None) -> list[list[str]]:
+    """A roster's 回避企业 cell as chunks, each the ways it can be read: a chunk with spaces in it
+    (甲公司　乙公司, or 杭州恒达 机械有限公司) is its parts, and also the whole folded into one name.
+    Every reading bars the inspector (more bars are safe); a chunk names somebody known when its
+    whole does or all its parts do."""
+    out = []
+    for chunk in _LIST_SPLIT.split(text or ""):
+        parts = [p for p in _SPACES.split(chunk) if p]
+        readings = [_entry(p) for p in parts]
+        if len(parts) > 1:
+            readings.append(_entry(chunk))
+        readings = [r for r in dict.fromkeys(readings) if r]
+        if readings:
+            out.append(readings)
+    return out
 
 
 def conflict_entries(text: str | None) -> list[str]:
-    """A roster's 回避企业 cell as entries: a valid USCC as itself, anything else as a normalised name."""
-    out = set()
-    for token in _LIST_SPLIT.split(text or ""):
-        code = norm_code(token)
-        entry = code if code and uscc_problem(code) is None else norm_name(token)
-        if entry:
-            out.add(entry)
-    return sorted(out)
+    """A roster's 回避企业 cell as entries: a valid USCC as itself, anything else as a normalised
+    name; every reading of every chunk (conflict_chunks)."""
+    return sorted({e for chunk in conflict_chunks(text) for e in chunk})
+
+
+def unknown_chunks(text: str | None, known: set[str]) -> list[str]:
+    """The chunks of a 回避企业 cell that name nobody known: neither the whole nor all its parts."""
+    out = []
+    for chunk in conflict_chunks(text):
+        parts, whole = (chunk[:-1], chunk[-1]) if len(chunk) > 1 else (chunk, chunk[0])
+        if whole not in known and not all(p in known for p in parts):
+            out.append(whole)
+    return out

@@ -17,7 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 from zjsafety.core import divisions, refdata
 from zjsafety.core.findings import Finding
 from zjsafety.core.masking import PERSONAL_FIELDS, mask_cell
-from zjsafety.core.normalize import CellError, conflict_entries, fold, norm_code, norm_name, uscc_problem
+from zjsafety.core.normalize import (CellError, conflict_entries, fold, norm_code, norm_name, unknown_chunks,
+                                     uscc_problem)
 from zjsafety.importers.fields import MonthOnly, cell_error, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
 from zjsafety.importers.context import YEAR_FIELDS, Context
@@ -423,13 +424,13 @@ class Loader:
     def _check_conflicts(self, valid: list[tuple[int, object]]) -> None:
         """A 回避 entry the database does not know bars nobody (a misspelt name, a mistyped code):
         said as a warning, so the clerk can mend it before a draw relies on it."""
-        entries = {row: conflict_entries(m.conflicts) for row, m in valid if m.conflicts}
-        every = {e for es in entries.values() for e in es}
+        cells = {row: m.conflicts for row, m in valid if m.conflicts}
+        every = {e for text in cells.values() for e in conflict_entries(text)}
         codes = {e for e in every if uscc_problem(e) is None}
         known = set(sql.find_enterprises_by_uscc(self.conn, codes)) | set(
             sql.find_enterprises_by_name(self.conn, every - codes))
-        for row, es in entries.items():
-            for e in es:
+        for row, text in cells.items():
+            for e in unknown_chunks(text, known):
                 if e not in known:
                     self.finding(row, "conflicts", "unknown_conflict",
                                  f"回避企业“{e}”在数据库中找不到（名称或信用代码须与企业台账一致），这一项不起回避作用，请核对",

@@ -26,6 +26,7 @@ from zjsafety.rules.pack import load_pack, rule_of_type
 from zjsafety.rules.scope import Scope
 from zjsafety.sampling.algorithm import ALGORITHM, canonical, entry_hash, fingerprint, quota, select
 from zjsafety.sampling.frame import build_frame
+from zjsafety.core.normalize import unknown_chunks
 from zjsafety.sampling.inspectors import assign, roster_entry
 from zjsafety.store import sample_sql
 from zjsafety.store.connection import transaction
@@ -155,10 +156,11 @@ def _frame_and_params(conn, req: Request, seed: str, replacing: int | None) -> t
               "inspectors_per": refdata.load_toml("sample.toml")["inspectors"]["per_enterprise"],
               "roster": [], "last_assignments": {}}
     if req.inspectors:
-        params["roster"] = [roster_entry(i) for i in sample_sql.roster(conn, req.scope)]
+        people = sample_sql.roster(conn, req.scope)
+        params["roster"] = [roster_entry(i) for i in people]
         if not params["roster"]:
             raise DataMissing("没有执法人员名录，无法随机选派检查人员。请先导入执法人员名录，或加 --no-inspectors 只抽企业。")
-        unknown = _unknown_conflicts(conn, params["roster"])
+        unknown = _unknown_conflicts(conn, params["roster"], {i["badge"]: i["conflicts"] for i in people})
         if unknown and not req.allow_unknown_conflicts:
             listed = "；".join(f"{u['badge']} {u['name']}：“{u['entry']}”" for u in unknown[:20])
             raise DataMissing(f"执法人员名录中有 {len(unknown)} 项回避企业在数据库中找不到，回避无法保证：{listed}"
@@ -174,12 +176,12 @@ def _frame_and_params(conn, req: Request, seed: str, replacing: int | None) -> t
     return frame, params
 
 
-def _unknown_conflicts(conn, roster: list[dict]) -> list[dict]:
+def _unknown_conflicts(conn, roster: list[dict], cells: dict[str, str | None]) -> list[dict]:
     """回避 entries that name no enterprise we know: they bar nobody, so a draw cannot rely on them."""
     entries = {e for i in roster for e in i["conflicts"]}
     known = sample_sql.known_entries(conn, entries) if entries else set()
     return [{"badge": i["badge"], "name": i["name"], "entry": e}
-            for i in roster for e in i["conflicts"] if e not in known]
+            for i in roster for e in unknown_chunks(cells[i["badge"]], known)]
 
 
 # ---------------------------------------------------------------- the log
