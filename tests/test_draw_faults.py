@@ -78,3 +78,48 @@ def test_no_inspector_is_ever_assigned_to_an_enterprise_they_named(rosters, seed
     for key, badges in out.items():
         for b in badges:
             assert key not in named[b]
+
+
+# ------------------------------------------------------------------ 2. plans with a public random number
+
+def test_a_draw_from_a_public_plan_verifies_and_the_clock_guards_it(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, None)
+    r, p = cli.json("sample", "plan", "--scope", "西湖区", "--year", "2023", "--as-of", "2023-01-10",
+                    "--commit-public", "2023年1月20日福利彩票双色球开奖号码", "--public-date", "2023-01-20")
+    assert r.exit_code == 0
+    r, d = cli.json("sample", "--from-plan", str(p["id"]), "--seed", "01 05 12 20 28 33 + 09", "--as-of", "2023-01-10")
+    assert r.exit_code == 0, r.stdout  # today (Beijing) is after the public date: the draw is allowed
+    r = cli("sample", "verify", str(d["id"]))
+    assert r.exit_code == 0, r.stdout
+    r, p2 = cli.json("sample", "plan", "--scope", "西湖区", "--year", "2030", "--as-of", "2030-01-10",
+                     "--commit-public", "2030年双色球", "--public-date", "2030-01-20")
+    r = cli("sample", "--from-plan", str(p2["id"]), "--seed", "x", "--as-of", "2030-02-01")
+    assert r.exit_code == 2 and "2030-01-20" in plain(r.stdout + r.stderr)  # a typed date does not open it
+
+
+# ------------------------------------------------------------------ 3. stale plans
+
+def test_a_plan_made_stale_by_a_later_draw_is_refused(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, None)
+    r, p = cli.json("sample", "plan", "--scope", "西湖区", "--year", "2015", "--as-of", "2015-06-01",
+                    "--commit-seed", "种子")
+    r, d = cli.json("sample", "--scope", "西湖区", "--year", "2015", "--as-of", "2015-06-01", "--seed", "直接", "--rate", "0.3")
+    assert r.exit_code == 0
+    r = cli("sample", "--from-plan", str(p["id"]), "--seed", "种子")
+    assert r.exit_code == 2 and f"第 {d['id']} 号" in r.stdout + r.stderr
+    c = sqlite3.connect(db_path)
+    assert c.execute("SELECT COUNT(*) FROM sample_draw WHERE kind = 'draw'").fetchone() == (1,)
+    c.close()
+
+
+# ------------------------------------------------------------------ 5. a short head hash
+
+def test_a_short_head_hash_is_a_prefix_or_a_usage_error(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, None)
+    r, d = cli.json("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s")
+    r = cli("sample", "verify", str(d["id"]), "--expect-head", d["hash"][:8])
+    assert r.exit_code == 0, r.stdout
+    r = cli("sample", "verify", str(d["id"]), "--expect-head", d["hash"][:5])
+    assert r.exit_code == 2 and "篡改" not in r.stdout and "改写" not in r.stdout
+    r = cli("sample", "verify", str(d["id"]), "--expect-head", "0" * 8)
+    assert r.exit_code == 1 and "改写" in plain(r.stdout)

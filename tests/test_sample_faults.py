@@ -304,14 +304,19 @@ def test_a_plan_commits_the_seed_and_the_draw_keeps_to_it(demo):
 
 
 def test_a_public_random_value_cannot_be_used_before_its_date(demo):
-    req = request(level="county", scope="330106", year=2019, as_of=date(2019, 1, 15))
-    p = plan(demo, req, commit_public="2019年1月20日福利彩票双色球开奖号码", public_date=date(2019, 1, 20))
+    """The clock (Beijing time) decides, never the as-of date the clerk types (issue 23)."""
+    from datetime import timedelta
+    from zjsafety.core.clock import beijing_today
     from zjsafety.core.errors import UsageError
+    soon = beijing_today() + timedelta(days=30)
+    req = request(level="county", scope="330106", year=2019, as_of=date(2019, 1, 15))
+    p = plan(demo, req, commit_public="将来的福利彩票双色球开奖号码", public_date=soon)
     with pytest.raises(UsageError):
         draw(demo, level="county", scope="330106", year=2019, seed="03 08 15 22 27 31 + 09", plan_id=p.id,
-             as_of=date(2019, 1, 19))
+             as_of=soon + timedelta(days=1))
+    p = plan(demo, req, commit_public="2019年1月20日福利彩票双色球开奖号码", public_date=date(2019, 1, 20))
     assert draw(demo, level="county", scope="330106", year=2019, seed="03 08 15 22 27 31 + 09", plan_id=p.id,
-                as_of=date(2019, 1, 21)).row["kind"] == "draw"
+                as_of=date(2019, 1, 19)).row["kind"] == "draw"
 
 
 def test_export_writes_a_frame_that_verifies_and_a_record_with_signature_lines(cli, tmp_path):

@@ -30,3 +30,8 @@ def beijing_now() -> str:
 def beijing_today():
     """Today's date in Beijing (a document's 成文日期)."""
     return datetime.now(timezone.utc).astimezone(BEIJING).date()
+
+
+def beijing_date(iso: str):
+    """The Beijing date of a stored UTC time (a draw's created_at)."""
+    return datetime.fromisoformat(iso).astimezone(BEIJING).date()

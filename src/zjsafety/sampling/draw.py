@@ -18,15 +18,14 @@ from datetime import date
 from typing import Callable
 
 from zjsafety.core import labels, refdata
-from zjsafety.core.clock import utc_now
+from zjsafety.core.clock import beijing_today, utc_now
 from zjsafety.core.errors import DataMissing, MachineError, UsageError
-from zjsafety.core.normalize import CellError, canonical_sector
+from zjsafety.core.normalize import CellError, canonical_sector, unknown_chunks
 from zjsafety.core.paths import Staged
 from zjsafety.rules.pack import load_pack, rule_of_type
 from zjsafety.rules.scope import Scope
 from zjsafety.sampling.algorithm import ALGORITHM, canonical, entry_hash, fingerprint, quota, select
 from zjsafety.sampling.frame import build_frame
-from zjsafety.core.normalize import unknown_chunks
 from zjsafety.sampling.inspectors import assign, roster_entry
 from zjsafety.store import sample_sql
 from zjsafety.store.connection import transaction
@@ -298,10 +297,11 @@ def _from_plan(conn, plan_id: int, seed: str, reason: str | None, as_of: date | 
     p = sample_sql.draw(conn, plan_id)
     if p is None or p["kind"] != "plan":
         raise UsageError(f"没有编号为 {plan_id} 的抽查计划（zjsafety sample list 查看全部）。")
-    check_seed(p, seed, as_of or date.today())
+    check_seed(p, seed, beijing_today())  # the clock decides, never a date the user types
     done = conn.execute("SELECT * FROM sample_draw WHERE plan_id = ? ORDER BY id DESC LIMIT 1", (plan_id,)).fetchone()
     params = {**json.loads(p["params_json"]), "seed": seed, "plan_id": plan_id}
     frame = json.loads(p["frame_json"])
+    _check_fresh(conn, p, params, frame, done["id"] if done is not None else None)
     result = compute(frame, params)
     if done is not None and not reason:
         if dict(done)["result_json"] == canonical(result):
@@ -312,6 +312,26 @@ def _from_plan(conn, plan_id: int, seed: str, reason: str | None, as_of: date | 
                           "frame_sha256": p["frame_sha256"], "frame_json": p["frame_json"], "quota": p["quota"],
                           "result_json": canonical(result), "reason": reason, "plan_id": plan_id,
                           "commitment": p["commitment"], "supersedes": done["id"] if done is not None else None})
+
+
+def _check_fresh(conn, p: dict, params: dict, frame: list[dict], replacing: int | None) -> None:
+    """A plan whose year gained a standing draw or inspections after it was made is stale: its
+    frame says those enterprises are still to cover, and a draw from it would cover them twice."""
+    later = sample_sql.draws_after(conn, p["level"], p["scope"], p["year"], p["id"], p["id"])
+    req = Request(p["level"], Scope.of(p["scope"], date.fromisoformat(params["as_of"])), p["year"],
+                  date.fromisoformat(params["as_of"]), params["rate"], params["spares"], params["exclude_months"],
+                  params["risk_weighted"], params["sectors"], bool(params.get("roster")))
+    watch = rule_of_type(load_pack(None), "repeat_hazards")
+    now = build_frame(conn, req.scope, level=req.level, year=req.year, as_of=req.as_of, sectors=req.sectors,
+                      exclude_months=req.exclude_months, risk_weighted=req.risk_weighted,
+                      watch_start=watch.p.window_start if watch else date(req.year, 1, 1), replacing=replacing)
+    was = {f["key"] for f in frame if f.get("covered")}
+    newly = [f for f in now if f.get("covered") and f["key"] not in was]
+    if later or newly:
+        why = (f"其后又有第 {'、'.join(map(str, later))} 号抽取" if later else "其后又导入了本年度的督查记录")
+        raise UsageError(f"抽查计划 {p['id']} 已过时：{why}，计划名录中有 {len(newly)} 家企业已被覆盖，"
+                         f"按计划抽取会重复督查。未抽取。",
+                         hint="请重新公布一份抽查计划（zjsafety sample plan …），按新计划抽取。")
 
 
 def _publish(staged: list[Staged], d: Draw) -> None:

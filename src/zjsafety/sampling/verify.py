@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from zjsafety.core.clock import beijing_date
 from zjsafety.core.errors import UsageError, ZjError
 from zjsafety.rules.scope import Scope
 from zjsafety.sampling import legacy
@@ -54,12 +55,24 @@ def _chain(rows: list[dict], upto: int | None) -> tuple[bool, str]:
     return True, f"第 1—{last} 条记录的哈希链完整"
 
 
+def check_head(expect_head: str | None) -> str | None:
+    """A published head hash, whole or as the prefix the screen and notices show (8 or more
+    hexadecimal characters); anything else is a usage error, never reported as tampering."""
+    if expect_head is None:
+        return None
+    h = expect_head.strip().lower()
+    if len(h) < 8 or len(h) > 64 or any(c not in "0123456789abcdef" for c in h):
+        raise UsageError(f"--expect-head 应为公布的记录哈希（64 位十六进制，或其前 8 位以上），而不是“{expect_head}”。")
+    return h
+
+
 def _head(v: Verification, rows: list[dict], expect_head: str | None) -> None:
-    if expect_head:
+    h = check_head(expect_head)
+    if h:
         head = rows[-1]["hash"] if rows else None
-        v.add("链头", head == expect_head.strip().lower(),
-              "与公布的最后一条记录的哈希一致" if head == expect_head.strip().lower() else
-              f"记录链的末端（{(head or '空')[:16]}…）与公布的哈希（{expect_head[:16]}…）不符：最后的记录可能被删除或改写")
+        ok = bool(head) and head.startswith(h)
+        v.add("链头", ok, "与公布的最后一条记录的哈希一致" if ok else
+              f"记录链的末端（{(head or '空')[:16]}…）与公布的哈希（{h[:16]}…）不符：最后的记录可能被删除或改写")
 
 
 def verify(conn, draw_id: int, *, expect_head: str | None = None, frame_file: Path | None = None) -> Verification:
@@ -82,7 +95,7 @@ def verify(conn, draw_id: int, *, expect_head: str | None = None, frame_file: Pa
         if row.get("plan_id"):
             plan = sample_sql.draw(conn, row["plan_id"])
             try:
-                check_seed(plan, row["seed"], date.fromisoformat(d.params["as_of"]) if "as_of" in d.params else date.today())
+                check_seed(plan, row["seed"], beijing_date(row["created_at"]))  # the day it was drawn
                 ok = plan["frame_sha256"] == row["frame_sha256"]
                 v.add("种子承诺", ok, f"种子与计划 {plan['id']} 的承诺相符，名录与计划公布的一致" if ok else "名录与计划公布的不一致")
             except UsageError as exc:

@@ -115,6 +115,14 @@ def previous_of_level(conn: sqlite3.Connection, level: str, scope: str, before_i
     return dict(r) if r else None
 
 
+def draws_after(conn: sqlite3.Connection, level: str, scope: str, year: int, after_id: int, plan_id: int) -> list[int]:
+    """Standing draws of this level, scope and year made after an entry, not from this plan."""
+    return [r[0] for r in conn.execute("""
+        SELECT id FROM sample_draw d WHERE kind = 'draw' AND level=? AND scope=? AND year=? AND id > ?
+          AND COALESCE(plan_id, 0) != ? AND NOT EXISTS (SELECT 1 FROM sample_draw x WHERE x.supersedes = d.id)
+        ORDER BY id""", (level, scope, year, after_id, plan_id))]
+
+
 def earlier_selected(conn: sqlite3.Connection, level: str, scope: str, year: int, replacing: int | None) -> set[str]:
     """Keys selected by the year's draws of this level and scope that stand: not replaced by a
     redraw, and not the one being replaced now."""
