@@ -123,3 +123,39 @@ def test_a_short_head_hash_is_a_prefix_or_a_usage_error(cli, tmp_path, db_path):
     assert r.exit_code == 2 and "篡改" not in r.stdout and "改写" not in r.stdout
     r = cli("sample", "verify", str(d["id"]), "--expect-head", "0" * 8)
     assert r.exit_code == 1 and "改写" in plain(r.stdout)
+
+
+# ------------------------------------------------------------------ 4. masking: people, never enterprises
+
+def test_an_all_digit_uscc_is_never_masked_and_an_id_needs_region_birth_and_check():
+    from zjsafety.core.masking import is_id_number, mask
+    from zjsafety.core.normalize import uscc_check_char
+    from zjsafety.demo import _id_number
+    # all-digit USCCs that pass the ID check character alone (as 3 of 101 did in real frames)
+    found = 0
+    for n in range(100000, 400000):
+        first17 = f"913301{n:06d}12345"[:17]
+        code = first17 + uscc_check_char(first17)
+        if not code.isdigit():
+            continue
+        from zjsafety.core.masking import id_check_char
+        if id_check_char(code[:17]) == code[17]:
+            found += 1
+            assert mask(code) == code and mask(f"信用代码：{code}") == f"信用代码：{code}"
+            assert not is_id_number(code)
+        if found >= 3:
+            break
+    assert found >= 3
+    i = _id_number("33010619751018133")
+    assert mask(i) == i[:6] + "*" * 8 + i[14:]
+
+
+def test_personal_numbers_in_any_width_and_separator_are_masked():
+    from zjsafety.core.masking import mask
+    from zjsafety.demo import _id_number
+    i = _id_number("33010619751018133")
+    cases = {"87651234": "****1234", "138.0571.1234": "138.****.1234", "0571－87651234": "0571－****1234",
+             "１３８０５７１１２３４": "１３８****１２３４", f"{i[:6]} {i[6:14]} {i[14:]}": f"{i[:6]} ******** {i[14:]}"}
+    for raw, want in cases.items():
+        assert mask(raw) == want, raw
+    assert mask("罚款20000元，2018年查处12345678元") == "罚款20000元，2018年查处12345678元"  # amounts stay
