@@ -159,3 +159,19 @@ def test_personal_numbers_in_any_width_and_separator_are_masked():
     for raw, want in cases.items():
         assert mask(raw) == want, raw
     assert mask("罚款20000元，2018年查处12345678元") == "罚款20000元，2018年查处12345678元"  # amounts stay
+
+
+def test_a_published_frame_csv_carries_no_live_formula_and_still_verifies(cli, tmp_path, db_path):
+    import csv as _csv
+    ents = [["=HYPERLINK(\"http://x\",\"点我\")", USCC[0], "西湖区", "工矿商贸"], ["=cmd|' /C calc'!A0", USCC[1], "西湖区", "工矿商贸"],
+            ["+杭州加号有限公司", USCC[2], "西湖区", "工矿商贸"], ["@杭州艾特有限公司", USCC[3], "西湖区", "工矿商贸"],
+            ["-杭州减号有限公司", USCC[4], "西湖区", "工矿商贸"]]
+    cli("import", xlsx(tmp_path / "企业.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"], ents))
+    r, d = cli.json("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s", "--no-inspectors")
+    out = tmp_path / "公开"
+    out.mkdir()
+    assert cli("sample", "export", str(d["id"]), "--dir", out).exit_code == 0
+    frame_csv = next(out.glob("*名录*.csv"))
+    cells = [c for row in _csv.reader(frame_csv.open(encoding="utf-8-sig")) for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert cli("sample", "verify", str(d["id"]), "--frame", frame_csv).exit_code == 0

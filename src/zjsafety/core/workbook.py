@@ -138,3 +138,17 @@ def save(wb: Workbook, path: Path) -> Path:
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(v: str) -> str:
+    """A CSV cell a spreadsheet will not run: text beginning =, +, -, @ (or a tab or return)
+    gets a leading apostrophe, as Excel itself shows text that looks like a formula."""
+    return "'" + v if v.startswith(FORMULA_START) else v
+
+
+def csv_unsafe(v: str) -> str:
+    """csv_safe undone, for reading a CSV we wrote."""
+    return v[1:] if v.startswith("'") and v[1:].startswith(FORMULA_START) else v

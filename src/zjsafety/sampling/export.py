@@ -13,7 +13,7 @@ from pathlib import Path
 from zjsafety.core import labels
 from zjsafety.core.errors import UnreadableInput
 from zjsafety.core.paths import write_bytes
-from zjsafety.core.workbook import add_sheet, new_workbook, save
+from zjsafety.core.workbook import add_sheet, csv_safe, csv_unsafe, new_workbook, save
 from zjsafety.sampling.algorithm import frame_lines
 
 # (key in the frame, header, how a cell reads back: text / none / list of 、/ list of + / int)
@@ -44,7 +44,7 @@ def write_frame(frame: list[dict], folder: Path, stem: str = "名录") -> list[P
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(head)
-    w.writerows(rows)
+    w.writerows([[csv_safe(c) for c in row] for row in rows])  # a published CSV never carries a live formula
     csv_path = write_bytes(folder / f"{stem}.csv", buf.getvalue().encode("utf-8-sig"))
     wb = new_workbook()
     sh = add_sheet(wb, "抽查名录", head=head, widths=[22, 22, 34, 12, 14, 20, 24, 30, 10, 10, 6])
@@ -62,7 +62,7 @@ def read_frame(path: Path) -> list[dict]:
         text = path.read_text(encoding="utf-8-sig")
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     if path.suffix.lower() == ".csv":
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        rows = [[csv_unsafe(c) for c in r] for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))]
     else:
         from openpyxl import load_workbook
         ws = load_workbook(path, read_only=True).worksheets[0]
