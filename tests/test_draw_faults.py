@@ -175,3 +175,41 @@ def test_a_published_frame_csv_carries_no_live_formula_and_still_verifies(cli, t
     cells = [c for row in _csv.reader(frame_csv.open(encoding="utf-8-sig")) for c in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
     assert cli("sample", "verify", str(d["id"]), "--frame", frame_csv).exit_code == 0
+
+
+# ------------------------------------------------------------------ 7, 8. one vocabulary; a draw with nothing to draw
+
+def test_json_and_record_say_covered_alike(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, None)
+    r, d = cli.json("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s")
+    assert "covered" in d and "covered_before" not in d
+    c = sqlite3.connect(db_path)
+    stored = json.loads(c.execute("SELECT result_json FROM sample_draw").fetchone()[0])
+    c.close()
+    assert d["covered"] == stored["covered"]
+
+
+def test_a_draw_with_nothing_to_draw_says_so_and_writes_nothing(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, None)
+    rows = [[NAMES[i], USCC[i], date(2019, 1, 5), "县级", "西湖区应急管理局"] for i in range(10)]
+    cli("import", xlsx(tmp_path / "督查.xlsx", ["企业名称", "统一社会信用代码", "督查日期", "督查层级", "督查部门"], rows))
+    notice = tmp_path / "公告"
+    notice.mkdir()
+    r = cli("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s", "--notice", notice,
+            "--xlsx", tmp_path / "任务.xlsx")
+    assert r.exit_code == 0 and "满配额" in plain(r.stdout) and "未写出任务清单和公告" in plain(r.stdout)
+    assert list(notice.iterdir()) == [] and not (tmp_path / "任务.xlsx").exists()
+    c = sqlite3.connect(db_path)
+    assert c.execute("SELECT COUNT(*) FROM sample_draw").fetchone() == (1,)  # the draw is on record
+    c.close()
+
+
+def test_every_draw_prints_where_its_papers_went(cli, tmp_path, db_path):
+    setup_county(cli, tmp_path, None)
+    notice = tmp_path / "公告"
+    notice.mkdir()
+    r = cli("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s", "--notice", notice,
+            "--xlsx", tmp_path / "任务.xlsx")
+    assert r.exit_code == 0
+    for p in list(notice.iterdir()) + [tmp_path / "任务.xlsx"]:
+        assert p.name in plain(r.stdout)

@@ -184,7 +184,7 @@ def sample_table(d: dict, cap: int = 200) -> None:
     out.print(f"[bold]抽取编号 {d['id']}[/bold]：{divisions.full_name(d['scope'])} {d['year']}年"
               f"{labels.level(d['level'])}督查，种子“{d['seed']}”" + (f"（按抽查计划 {d['plan_id']}）" if d.get("plan_id") else ""))
     out.print(f"名录 {d['frame_size']} 家（指纹 {d['frame_sha256'][:16]}…），配额 {d['quota']}，本年已覆盖 "
-              f"{d['covered_before']}，本批应抽 {d['remaining']}：重点企业 {d['must']} 家，随机 {d['random']} 家")
+              f"{d['covered']}，本批应抽 {d['remaining']}：重点企业 {d['must']} 家，随机 {d['random']} 家")
     if d["overflow"]:
         out.print(f"[yellow]重点企业 {d['overflow']} 家超出本次配额，已全部列入。[/yellow]")
     if d["shortfall"]:

@@ -66,9 +66,16 @@ def register(app: typer.Typer) -> None:
                      plan_id=plan_id, allow_unknown_conflicts=allow_unknown_conflicts,
                      stage=lambda d: notices.stage(conn, d, xlsx=xlsx, notice_dir=notice, record_path=record))
         if run.json:
-            print_json(d.to_dict())
+            print_json({**d.to_dict(), "papers": [str(p) for p in d.papers],
+                        "nothing_drawn": d.row["kind"] == "draw" and not d.result.get("selected")})
         else:
             sample_table(d.to_dict())
+            if not d.result.get("selected") and not d.reused:
+                out.print(f"[yellow]本年度{labels.level(d.row['level'])}督查已满配额（已覆盖 {d.result.get('covered', 0)} 家，"
+                          f"配额 {d.row['quota']} 家），本次没有抽到企业：抽取记录已保存（编号 {d.id}），"
+                          f"未写出任务清单和公告。[/yellow]")
+            for p in d.papers:
+                out.print(f"已写出：{p}")
             if d.reused:
                 out.print(f"[yellow]本批次已于 {d.row['created_at'][:10]} 抽取（编号 {d.id}），名录和参数未变，结果相同，未重复保存。[/yellow]")
 

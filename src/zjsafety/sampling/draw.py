@@ -50,6 +50,7 @@ class Draw:
     frame: list[dict] = field(init=False)
     result: dict = field(init=False)
     reused: bool = False  # an identical earlier draw returned instead of a new one
+    papers: list = field(default_factory=list)  # where its task list, notices and record went
 
     def __post_init__(self) -> None:
         self.params = json.loads(self.row["params_json"])
@@ -79,7 +80,7 @@ class Draw:
         out.update(algorithm=self.params["algorithm"], rate=self.params["rate"], reused=self.reused)
         if r["kind"] == "draw":
             res = self.result
-            out.update(covered_before=res["covered"], remaining=res["remaining"], must=res["must"],
+            out.update(covered=res["covered"], remaining=res["remaining"], must=res["must"],
                        random=res["random"], overflow=res["overflow"], shortfall=res["shortfall"],
                        selected=[ent(s, True) for s in res["selected"]], spares=[ent(s, False) for s in res["spares"]])
         return out
@@ -264,13 +265,14 @@ def draw(conn, *, level: str, scope: str, year: int, seed: str, rate: float | st
             if reused:
                 d.reused = True
                 return d
-            if stage:
+            if stage and d.result.get("selected"):  # a draw that selects nothing has no papers to write
                 staged = stage(d)  # raises: nothing is stored, the temporary files go
     except BaseException:
         for s in staged:
             s.discard()
         raise
     _publish(staged, d)
+    d.papers = [s.final for s in staged]
     return d
 
 
