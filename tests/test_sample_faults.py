@@ -361,3 +361,31 @@ def test_an_implementation_written_from_the_readme_matches_stored_draws(demo, tm
     rows = demo.execute("SELECT * FROM sample_draw ORDER BY id").fetchall()
     for prev, row in zip(rows, rows[1:]):
         assert row["previous_hash"] == prev["hash"]
+
+
+def test_the_papers_alone_check_the_inspectors(demo, tmp_path):
+    """Issue 23: only the exported folder — no database — and the README-only implementation
+    recompute who was sent where; `sample verify --papers` does the same."""
+    import glob
+    from conftest import Cli
+    d = draw(demo, level="county", scope="330106", year=2019, seed="纸面复核", as_of=date(2019, 1, 15), spares=2)
+    db = demo.execute("PRAGMA database_list").fetchone()[2]
+    demo.commit()
+    out = tmp_path / "公开"
+    out.mkdir()
+    cli = Cli(Path(db))
+    assert cli("sample", "export", str(d.id), "--dir", out).exit_code == 0
+    entry = json.loads(Path(glob.glob(str(out / "抽取记录_*.json"))[0]).read_text("utf-8"))
+    frame = [json.loads(x) for x in Path(glob.glob(str(out / "抽查名录_*.jsonl"))[0]).read_text("utf-8").splitlines()]
+    params = json.loads(entry["params_json"])
+    assert params["roster"] and all(set(i) == {"badge", "name", "township", "certified", "conflicts"} for i in params["roster"])
+    text = Path(glob.glob(str(out / "抽取参数_*.json"))[0]).read_text("utf-8")
+    assert "id_no" not in text and "phone" not in text
+    mine = ind.draw(frame, params)
+    assert mine["assignments"] == d.result["assignments"] and mine["selected"] == d.result["selected"]
+    assert ind.entry_hash(entry) == entry["hash"]
+    r = Cli(tmp_path / "无关.db")("sample", "verify", str(d.id), "--papers", out)
+    assert r.exit_code == 0, r.stdout
+    entry["result_json"] = entry["result_json"].replace('"ZJ', '"ZX', 1)
+    Path(glob.glob(str(out / "抽取记录_*.json"))[0]).write_text(json.dumps(entry, ensure_ascii=False), "utf-8")
+    assert Cli(tmp_path / "无关.db")("sample", "verify", str(d.id), "--papers", out).exit_code == 1

@@ -123,6 +123,7 @@ zjsafety sample plan --level 市级 --scope 杭州市 --commit-public "2019年1�
 zjsafety sample verify 2
 zjsafety sample verify 2 --expect-head 3f5a…（最新公告上的记录哈希）
 zjsafety sample verify 2 --frame 名录.jsonl
+zjsafety sample verify 2 --papers 公开材料      只凭导出的公开材料复核（不用数据库）
 zjsafety sample verify --all
 """)
     def verify(
@@ -130,6 +131,7 @@ zjsafety sample verify --all
         all_: Annotated[bool, typer.Option("--all", help="检查全部记录和整条哈希链。")] = False,
         expect_head: Annotated[Optional[str], typer.Option("--expect-head", metavar="哈希", help="最近公布的最后一条记录的哈希：发现末尾记录被删除或改写。")] = None,
         frame: Annotated[Optional[Path], typer.Option("--frame", metavar="名录文件", help="公布的名录文件（.jsonl/.csv/.xlsx），核对它的指纹。")] = None,
+        papers: Annotated[Optional[Path], typer.Option("--papers", metavar="文件夹", help="只凭 zjsafety sample export 写出的公开材料复核，不用数据库。")] = None,
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
         """由种子和保存的名录重算抽取结果，检查记录哈希和记录链；不一致时退出码为 1。"""
@@ -138,9 +140,15 @@ zjsafety sample verify --all
         run = Run(db, as_json, debug)
         if (draw_id is None) == (not all_):
             raise UsageError("请给出抽取编号，或用 --all 检查全部记录。")
-        with run.open_db() as conn:
-            v = verify_all(conn, expect_head=expect_head) if all_ else \
-                run_verify(conn, draw_id, expect_head=expect_head, frame_file=frame)
+        if papers is not None:
+            from zjsafety.sampling.verify import verify_papers
+            if draw_id is None:
+                raise UsageError("--papers 需要给出抽取编号。")
+            v = verify_papers(papers, draw_id)
+        else:
+            with run.open_db() as conn:
+                v = verify_all(conn, expect_head=expect_head) if all_ else \
+                    run_verify(conn, draw_id, expect_head=expect_head, frame_file=frame)
         if run.json:
             print_json(v.to_dict())
         else:
@@ -159,11 +167,11 @@ zjsafety sample export 2 --dir 公开材料
         folder: Annotated[Path, typer.Option("--dir", metavar="文件夹", help="写到这个文件夹。")] = Path("抽查公开材料"),
         db: DbOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
-        """写出一次抽取的公开材料：名录（.jsonl 供复算，.csv/.xlsx 供查阅）、任务清单、公告和过程记录。"""
+        """写出一次抽取的公开材料：名录（.jsonl 供复算，.csv/.xlsx 供查阅）、抽取记录和参数（含执法人员名录，不含身份证号和电话）、任务清单、公告和过程记录。"""
         from zjsafety.core.paths import check_folder
         from zjsafety.sampling import notices
         from zjsafety.sampling.draw import get
-        from zjsafety.sampling.export import write_frame
+        from zjsafety.sampling.export import write_entry, write_frame
         run = Run(db, as_json, debug)
         with run.open_db() as conn:
             d = get(conn, draw_id)
@@ -171,6 +179,7 @@ zjsafety sample export 2 --dir 公开材料
             check_folder(folder)
             tag = f"{d.row['year']}_{labels.level(d.row['level'])}_第{d.id}号"
             written = write_frame(d.frame, folder, f"抽查名录_{tag}")
+            written += write_entry(d.row, folder, f"抽取记录_{tag}")
             written += notices.write_papers(conn, d, notice_dir=folder,
                                             xlsx=folder / f"抽查任务_{tag}.xlsx" if d.row["kind"] == "draw" else None)
         if run.json:

@@ -15,6 +15,7 @@ from zjsafety.core.errors import UnreadableInput
 from zjsafety.core.paths import write_bytes
 from zjsafety.core.workbook import add_sheet, csv_safe, csv_unsafe, new_workbook, save
 from zjsafety.sampling.algorithm import frame_lines
+from zjsafety.store import sample_sql
 
 # (key in the frame, header, how a cell reads back: text / none / list of 、/ list of + / int)
 COLUMNS = [("key", "代码", "text"), ("uscc", "统一社会信用代码", "none"), ("name", "企业名称", "none"),
@@ -51,6 +52,31 @@ def write_frame(frame: list[dict], folder: Path, stem: str = "名录") -> list[P
     for row in rows:
         sh.write(row)
     return [jsonl, csv_path, save(wb, folder / f"{stem}.xlsx")]
+
+
+def write_entry(row: dict, folder: Path, stem: str) -> list[Path]:
+    """The draw's log entry as stored (every column: parameters with the roster — badges, names,
+    townships, certified sectors, 回避 entries, never ID or phone numbers —, the previous draw's
+    assignments, the frame, the result, the hashes): with it anyone recomputes the draw and its
+    hash without the database. And the parameters alone, laid out for people to read."""
+    from zjsafety.sampling.algorithm import canonical  # (the module's own import is frame_lines only)
+    entry = {c: row[c] for c in sample_sql.COLUMNS}
+    params = json.loads(row["params_json"])
+    return [write_bytes(folder / f"{stem}.json", canonical(entry).encode("utf-8")),
+            write_bytes(folder / f"{stem.replace('抽取记录', '抽取参数')}.json",
+                        json.dumps(params, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))]
+
+
+def read_entry(folder: Path, draw_id: int) -> dict:
+    """The log entry of draw `draw_id` from an exported folder."""
+    for p in sorted(Path(folder).glob("抽取记录_*.json")):
+        try:
+            entry = json.loads(p.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise UnreadableInput(f"“{p.name}”不是 zjsafety 导出的抽取记录（JSON 无法读取）。") from None
+        if isinstance(entry, dict) and entry.get("id") == draw_id:
+            return entry
+    raise UnreadableInput(f"文件夹“{folder}”中没有第 {draw_id} 号抽取的记录（抽取记录_….json）：请先 zjsafety sample export。")
 
 
 def read_frame(path: Path) -> list[dict]:
