@@ -6,8 +6,9 @@
 One zip per platform: zjsafety's wheel, the wheel of every dependency (the browse extra too) for
 each Python version, install and demo scripts, and 离线安装说明.txt. Complete by construction: the
 requirements are resolved for each platform and Python version against the bundle's own wheels
-only (`pip install --dry-run --no-index`), and the build fails, naming the package, if a wheel is
-missing. Needs a machine that reaches PyPI (to download the wheels) and pip >= 23.
+only, with that platform's environment markers (pip evaluates them for the build machine, so a
+Windows-only dependency such as colorama would be left out), and the build fails, naming the
+package, if a wheel is missing. Needs a machine that reaches PyPI (to download the wheels) and pip >= 23.
 """
 
 from __future__ import annotations
@@ -56,20 +57,105 @@ def project_wheel(out: Path) -> Path:
     return next(out.glob("zjsafety-*.whl"))
 
 
+# the environment markers of each platform: pip evaluates a dependency's markers for the machine it
+# runs on (colorama; platform_system == "Windows" is dropped on Linux), so the closure is taken here
+MARKERS = {
+    "win_amd64": {"os_name": "nt", "sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
+    "manylinux_x86_64": {"os_name": "posix", "sys_platform": "linux", "platform_system": "Linux",
+                         "platform_machine": "x86_64"},
+    "manylinux_aarch64": {"os_name": "posix", "sys_platform": "linux", "platform_system": "Linux",
+                          "platform_machine": "aarch64"},
+}
+
+
+def _packaging():
+    try:
+        from packaging.markers import Marker  # noqa: F401
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+        from packaging.version import Version
+    except ImportError:  # pip carries its own copy
+        from pip._vendor.packaging.requirements import Requirement
+        from pip._vendor.packaging.utils import canonicalize_name
+        from pip._vendor.packaging.version import Version
+    return Requirement, canonicalize_name, Version
+
+
+def environment(platform: str, python: str) -> dict[str, str]:
+    return {**MARKERS[platform], "python_version": python, "python_full_version": f"{python}.0",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython",
+            "implementation_version": f"{python}.0", "platform_release": "", "platform_version": ""}
+
+
+def _wheel_meta(path: Path) -> tuple[str, str, list[str]]:
+    """(name, version, Requires-Dist lines) of a wheel."""
+    with zipfile.ZipFile(path) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        text = z.read(meta).decode("utf-8")
+    head = text.split("\n\n", 1)[0]
+    fields = [line.split(": ", 1) for line in head.splitlines() if ": " in line]
+    get = {k: v for k, v in fields}
+    return get["Name"], get["Version"], [v for k, v in fields if k == "Requires-Dist"]
+
+
+def _fits(wheel: Path, platform: str, python: str) -> bool:
+    """A wheel this platform and Python can install (by its file name's tags)."""
+    _, _, tags = wheel.stem.split("-", 2)[0], None, wheel.stem.split("-")[-3:]
+    pyt, abi, plat = tags
+    pyver = "cp" + python.replace(".", "")
+    plat_ok = plat == "any" or any(t in plat.split(".") for t in PLATFORMS[platform])
+    py_ok = any(t in ("py3", pyver) or (t.startswith("cp3") and abi == "abi3" and int(t[3:]) <= int(pyver[3:]))
+                for t in pyt.split("."))
+    return plat_ok and py_ok
+
+
+def missing(wheels: Path, platform: str, python: str) -> list[str]:
+    """The requirements of zjsafety[browse] and everything it needs, with the platform's own
+    markers, that no wheel of the bundle for this platform and Python satisfies."""
+    Requirement, canon, Version = _packaging()
+    env = environment(platform, python)
+    have: dict[str, list[tuple]] = {}
+    for w in wheels.glob("*.whl"):
+        if _fits(w, platform, python):
+            name, version, reqs = _wheel_meta(w)
+            have.setdefault(canon(name), []).append((Version(version), reqs))
+    todo, seen, absent = [(Requirement(REQUIREMENT), "")], set(), []
+    while todo:
+        req, extra = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({**env, "extra": extra}):
+            continue
+        key = (canon(req.name), str(req.specifier), tuple(sorted(req.extras)))
+        if key in seen:
+            continue
+        seen.add(key)
+        fit = [r for v, r in have.get(canon(req.name), []) if req.specifier.contains(v, prereleases=True)]
+        if not fit:
+            absent.append(str(req).split(";")[0].strip())
+            continue
+        for line in fit[0]:
+            todo += [(Requirement(line), e) for e in ([""] + sorted(req.extras))]
+    return sorted(set(absent))
+
+
 def resolved(wheels: Path, platform: str, python: str) -> list[str]:
-    """The files pip would install for the platform and Python, from the bundle's wheels alone."""
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-index",
-             "--find-links", str(wheels), "--target", str(Path(tmp) / "t"), "--report", str(report),
-             "--quiet", *pip_target(platform, python), REQUIREMENT],
-            f"resolving {REQUIREMENT} for {platform} / Python {python} from the bundle alone")
-        items = json.loads(report.read_text(encoding="utf-8"))["install"]
-    names = [Path(i["download_info"]["url"].split("/")[-1]).name for i in items]
-    absent = [n for n in names if not (wheels / n).is_file()]
+    """The files of the bundle this platform and Python install, checked complete with the
+    platform's own markers; the build fails, naming what is absent."""
+    absent = missing(wheels, platform, python)
     if absent:
         raise BundleError(f"{platform} / Python {python}: not in the bundle: {', '.join(absent)}")
-    return sorted(names)
+    return sorted(w.name for w in wheels.glob("*.whl") if _fits(w, platform, python))
+
+
+def complete(wheels: Path, platform: str, python: str) -> None:
+    """Download, wheel by wheel, what the platform's markers add (colorama on Windows) until
+    the closure is whole: pip's own resolver saw only the build machine's markers."""
+    for _ in range(10):
+        absent = missing(wheels, platform, python)
+        if not absent:
+            return
+        for req in absent:
+            run([sys.executable, "-m", "pip", "download", "--quiet", "-d", str(wheels), *pip_target(platform, python),
+                 req], f"downloading {req} for {platform} / Python {python}")
 
 
 def scripts(version: str) -> dict[str, str]:
@@ -170,6 +256,7 @@ def build(platform: str, pythons: list[str], out: Path, wheel: Path) -> Path:
         for py in pythons:
             run([sys.executable, "-m", "pip", "download", "--quiet", "-d", str(wheels), *pip_target(platform, py),
                  f"{wheel}[browse]"], f"downloading the wheels for {platform} / Python {py}")
+            complete(wheels, platform, py)
             files[py] = resolved(wheels, platform, py)
         bundle = {"bundle": name, "version": version, "platform": platform, "pythons": pythons,
                   "built": datetime.now(timezone.utc).isoformat(timespec="seconds"), "wheels": files}

@@ -72,3 +72,17 @@ def test_the_bundle_for_this_machine_installs_with_no_index_and_runs_the_demo(bu
     before = (tmp_path / "zjsafety-演示" / "demo.db").read_bytes()
     p = subprocess.run(["sh", str(root / "install.sh")], env=env, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0 and (tmp_path / "zjsafety-演示" / "demo.db").read_bytes() == before
+
+
+def test_the_windows_bundle_is_resolved_with_windows_markers(bundles, tmp_path):
+    """typer needs colorama on Windows (`colorama; platform_system == "Windows"`): pip, run on
+    Linux, drops it; the bundle is resolved with each platform's own markers, and checked so."""
+    with zipfile.ZipFile(bundles["win_amd64"]) as z:
+        z.extractall(tmp_path)
+    wheels = next(tmp_path.iterdir()) / "wheels"
+    assert any(p.name.lower().startswith("colorama-") for p in wheels.iterdir())
+    assert ob.missing(wheels, "win_amd64", PY) == []
+    for p in wheels.glob("colorama-*"):
+        p.unlink()
+    assert [m.split(">")[0].split("=")[0].strip().lower() for m in ob.missing(wheels, "win_amd64", PY)] == ["colorama"]
+    assert ob.missing(wheels, "manylinux_x86_64", PY) != []  # (a Windows bundle holds Windows wheels)
