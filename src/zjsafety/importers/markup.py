@@ -120,6 +120,10 @@ _CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</
 _CELL_NOVAL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:\s[^>]*)?>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 _ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _WIDE_COL = re.compile(rb'<c r="([A-Z]{2,})\d')
+# any attribute order, either quote: <c t="inlineStr" r='XFD1048576'>
+_ANY_COL = re.compile(rb"""<c\b[^>]*?\sr\s*=\s*["']([A-Z]+)\d""")
+_ANY_ROW = re.compile(rb"""<row\b[^>]*?\sr\s*=\s*["'](\d+)""")
+_CELL_TAG = re.compile(rb"<c[\s>/]")
 _LONG_ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d{7,})"')  # beyond 999,999: maybe beyond Excel's last row
 
 
@@ -149,6 +153,8 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
     m = Markup()
     carry = b""
     wide = False
+    implicit = 0  # rows seen: a row without r is the one after the last
+    row_cells = 0  # cells seen so far in the row the chunk ends in
     with z.open(member) as fh:
         while True:
             chunk = fh.read(_READ)
@@ -161,6 +167,14 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
                 part, carry = buf, b""
             if b't="e"' in part or b"<f>" in part or b"<f " in part:
                 m.special.update(_special(part))
+            # rows and cells may leave out their r (implicit positions) or write it in another
+            # order or quoting than Excel does: such a chunk is counted the careful way
+            n_rows = part.count(b"<row")
+            implicit += n_rows
+            m.rows = max(m.rows, implicit)
+            n_cells = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
+            if n_cells != part.count(b'<c r="') or n_rows != part.count(b'<row r="'):
+                row_cells = _careful(part, m, row_cells)
             if not wide and _WIDE_COL.search(part):
                 wide = True
             if wide:
@@ -178,6 +192,21 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
                 break
     _check_extent(m, sheet, file_name, lim)
     return m
+
+
+def _careful(part: bytes, m: Markup, row_cells: int) -> int:
+    """Extent from every row and cell tag of a chunk, whatever their attributes: explicit
+    positions in any order or quoting, and implicit ones counted (a cell without r is the one
+    after the last). Returns the cells counted in the row the chunk ends in."""
+    for r in _ANY_ROW.findall(part):
+        m.rows = max(m.rows, int(r))
+    for c in set(_ANY_COL.findall(part)):
+        m.columns = max(m.columns, col_index(c) + 1)
+    segments = part.split(b"<row")
+    for i, seg in enumerate(segments):
+        row_cells = (row_cells if i == 0 else 0) + len(_CELL_TAG.findall(seg))
+        m.columns = max(m.columns, row_cells if row_cells > 26 else m.columns)
+    return row_cells
 
 
 def _special(part: bytes) -> dict[tuple[int, int], tuple[str, str]]:
