@@ -118,13 +118,15 @@ def _chars(xml: bytes) -> int:
 _CELL_ERR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>.*?<v>([^<]*)</v>', re.S)
 # a formula with no cached value: no <v>, or an empty one (openpyxl writes <v></v>)
 _CELL_NOVAL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?:\s[^>]*)?>(<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
-_ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_WIDE_COL = re.compile(rb'<c r="([A-Z]{2,})\d')
+_ROW_NUM = re.compile(rb"""<row\b[^>]*?\br\s*=\s*["'](\d+)""")
+# a cell reference beyond column Z, in any attribute order and either quote (<c t="n" r='XFD1'>);
+# other spellings (r = "…", a line break before r) are counted by _careful
+_WIDE_COL = re.compile(rb""" r=["']([A-Z]{2,})\d""")
 # any attribute order, either quote: <c t="inlineStr" r='XFD1048576'>
 _ANY_COL = re.compile(rb"""<c\b[^>]*?\sr\s*=\s*["']([A-Z]+)\d""")
 _ANY_ROW = re.compile(rb"""<row\b[^>]*?\sr\s*=\s*["'](\d+)""")
 _CELL_TAG = re.compile(rb"<c[\s>/]")
-_LONG_ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d{7,})"')  # beyond 999,999: maybe beyond Excel's last row
+_LONG_ROW_NUM = re.compile(rb"""<row\b[^>]*?\br\s*=\s*["'](\d{7,})""")  # beyond 999,999: maybe beyond Excel's last row
 
 
 def col_index(letters: bytes | str) -> int:
@@ -155,6 +157,7 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
     wide = False
     implicit = 0  # rows seen: a row without r is the one after the last
     row_cells = 0  # cells seen so far in the row the chunk ends in
+    inside = False  # past <sheetData>
     with z.open(member) as fh:
         while True:
             chunk = fh.read(_READ)
@@ -169,12 +172,19 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
                 m.special.update(_special(part))
             # rows and cells may leave out their r (implicit positions) or write it in another
             # order or quoting than Excel does: such a chunk is counted the careful way
-            n_rows = part.count(b"<row")
+            if not inside:  # (tags after </sheetData> send the last chunk the careful way: harmless)
+                start = part.find(b"<sheetData")
+                inside = start >= 0
+                data = part[start:] if inside else b""
+            else:
+                data = part
+            n_rows = data.count(b"<row")
             implicit += n_rows
             m.rows = max(m.rows, implicit)
-            n_cells = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/")
-            if n_cells != part.count(b'<c r="') or n_rows != part.count(b'<row r="'):
-                row_cells = _careful(part, m, row_cells)
+            # within <sheetData> every tag starting <c or <row is a cell or a row: each should carry
+            # ` r=` as Excel, WPS and LibreOffice write it; three fast counts say whether one does not
+            if data.count(b"<c") + n_rows != data.count(b" r="):
+                row_cells = _careful(data, m, row_cells)
             if not wide and _WIDE_COL.search(part):
                 wide = True
             if wide:
