@@ -42,6 +42,16 @@ def cli(db_path) -> Cli:
     return Cli(db_path)
 
 
+def q(db, sql: str, *args) -> list[tuple]:
+    """Every row a query gives on a database file (opened and closed around it)."""
+    import sqlite3
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
+
+
 def plain(s: str) -> str:
     """Terminal output without rich's box drawing and line wrapping, for substring checks."""
     import re

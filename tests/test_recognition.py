@@ -1,19 +1,11 @@
 """Kind and columns from evidence, in the clerk's words (issue 21): the faults found by trying
 the tool with real lists, each through the CLI."""
 
-import sqlite3
 from datetime import date
 
-from conftest import plain
+from conftest import plain, q
 from ledgers import NAMES, USCC, xlsx
 
-
-def q(db, sql, *args):
-    c = sqlite3.connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def ents(cli, tmp_path):

@@ -3,20 +3,12 @@
 Each case is tried as a clerk would, through the CLI, with the database read before and after."""
 
 import json
-import sqlite3
 from datetime import date
 
-from conftest import plain
+from conftest import plain, q
 from ledgers import NAMES, USCC, write_csv, xlsx
 from zjsafety.core.normalize import org_code_check_char, uscc_check_char
 
-
-def q(db, sql, *args):
-    c = sqlite3.connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def one_off(uscc: str, at: int = 10) -> str:
