@@ -70,7 +70,6 @@ MARKERS = {
 
 def _packaging():
     try:
-        from packaging.markers import Marker  # noqa: F401
         from packaging.requirements import Requirement
         from packaging.utils import canonicalize_name
         from packaging.version import Version

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from conftest import plain, q
-from ledgers import NAMES, USCC, write_csv, xlsx
+from ledgers import NAMES, USCC, xlsx
 from zjsafety.core.normalize import org_code_check_char, uscc_check_char
 
 

@@ -51,6 +51,10 @@ def county_in_uscc(uscc: str | None) -> str | None:
     return d.code if d is not None and d.level == "county" and d.current else None
 
 
+def _follow_up_key(m) -> tuple:
+    return (m.hazard_no or m.description,)
+
+
 class Loader:
     def __init__(self, conn: sqlite3.Connection, hmap: HeaderMap, res, default_county: str | None,
                  rejected_ents: set[str], correct_uscc: str | None = None, ctx=None):
@@ -100,10 +104,9 @@ class Loader:
             return []
         self.res.rows += len(pending)
         valid = []
-        required, named = self.required, self.kind in NAMED_KINDS
-        if self.hmap.follow_up:  # rows that follow up stored records need only their number
-            def required(m):  # a number, or the description it is matched by
-                return (m.hazard_no or m.description,)
+        # rows that follow up stored records need only their number, or the description they are matched by
+        required = _follow_up_key if self.hmap.follow_up else self.required
+        named = self.kind in NAMED_KINDS
         ctx = self.ctx
         for row, m in self._validate(pending):
             if ctx.enterprise and not m.name and not m.uscc:
