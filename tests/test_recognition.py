@@ -214,3 +214,58 @@ def test_a_listing_without_numbers_is_matched_by_enterprise_and_description(cli,
     assert q(db_path, "SELECT description, listing_level, listed FROM hazard ORDER BY found_on") == [
         ("液氨管道腐蚀", "市级", 1), ("粉尘涉爆", None, None)]
     assert [f["type"] for f in data["files"][0]["findings"] if f["severity"] == "error"] == ["unknown_hazard"]
+
+
+# ------------------------------------------------------------------ accident statistics as offices exchange them
+
+def _two_row(path, top, sub, rows, title=None):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    ws.append(top)
+    ws.append(sub)
+    r0 = 2 if title else 1
+    c = 0
+    while c < len(top):  # merge each group over the blanks after it, and single headers down two rows
+        if top[c] is not None and sub[c] is None:
+            ws.merge_cells(start_row=r0, start_column=c + 1, end_row=r0 + 1, end_column=c + 1)
+            c += 1
+            continue
+        end = c
+        while end + 1 < len(top) and top[end + 1] is None:
+            end += 1
+        if end > c:
+            ws.merge_cells(start_row=r0, start_column=c + 1, end_row=r0, end_column=end + 1)
+        c = end + 1
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_a_statistic_with_a_production_subtotal_counts_production_accidents(cli, tmp_path, db_path):
+    p = _two_row(tmp_path / "事故.xlsx", ["区县", "年份", "事故起数", None, "死亡人数", None],
+                 [None, None, "总数", "其中：生产安全事故", "总数", "其中：生产安全事故"], [["西湖区", 2018, 55, 40, 20, 15]])
+    r = cli("import", p)
+    assert r.exit_code == 0, r.stdout
+    assert q(db_path, "SELECT accidents, deaths FROM accident_stat") == [(40, 15)]
+
+
+def test_a_statistic_with_a_column_pair_per_sector_is_summed(cli, tmp_path, db_path):
+    p = _two_row(tmp_path / "分行业事故.xlsx", ["区县", "年份", "道路交通", None, "工矿商贸", None, "建设施工", None],
+                 [None, None, "起数", "死亡人数", "起数", "死亡人数", "起数", "死亡人数"],
+                 [["西湖区", 2018, 20, 8, 15, 5, 5, 2]])
+    r = cli("import", p)
+    assert r.exit_code == 0, r.stdout
+    assert q(db_path, "SELECT accidents, deaths FROM accident_stat") == [(40, 15)]
+
+
+def test_township_rows_are_summed_to_their_county_with_a_note(cli, tmp_path, db_path):
+    rows = [["三墩镇", 12, 4], ["蒋村街道", 18, 6], ["留下街道", 10, 5]]
+    p = xlsx(tmp_path / "乡镇事故.xlsx", ["乡镇（街道）", "事故起数", "死亡人数"], rows, title="西湖区2018年生产安全事故统计")
+    r, data = cli.json("import", p)
+    assert r.exit_code == 0, data
+    assert q(db_path, "SELECT county_code, year, accidents, deaths FROM accident_stat") == [("330106", 2018, 40, 15)]
+    assert "townships_summed" in {f["type"] for f in data["files"][0]["findings"]}

@@ -56,6 +56,7 @@ FINDING_TYPES: dict[str, str] = {
     "unknown_column": "无法识别的列（已忽略）",
     "ambiguous_column": "列名可能是几个字段之一（未读取）",
     "missing_column": "表中缺少需要的列（整表说一次）",
+    "townships_summed": "事故统计中各乡镇（街道）的行已合计为所在县（市、区）的数据",
     "from_title": "按文件名、表名或标题行补上台账未填的县（市、区）、督查层级、企业或隐患级别",
     "county_from_uscc": "未填县（市、区），按信用代码中的登记机关代码推定",
     "hazard_no_reused": "隐患编号在其他企业下也有（按不同隐患保存）",

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from zjsafety.core import divisions, refdata
-from zjsafety.importers.headers import HeaderMap, enterprise_in_title, year_in_title
+from zjsafety.importers.headers import HeaderMap, county_in_title, enterprise_in_title, year_in_title
 
 
 @dataclass
@@ -26,10 +26,7 @@ def from_title(hm: HeaderMap) -> Context:
     words = refdata.load_toml("import.toml")["title_words"]
     title = hm.title
     ctx = Context()
-    named = [d.code for d in divisions.all_divisions().values()
-             if d.level == "county" and d.current and len(d.name) >= 3 and d.name in title]
-    if len(set(named)) == 1:
-        ctx.county = named[0]
+    ctx.county = county_in_title(title)
     if hm.kind == "inspection" and "inspection_level" not in hm.columns.values():
         found = {lvl for word, lvl in words["levels"].items() if word in title}
         if len(found) == 1:

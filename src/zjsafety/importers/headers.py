@@ -224,6 +224,7 @@ class HeaderMap:
     ambiguous: list[tuple[int, str, list[tuple[str, str]]]] = field(default_factory=list)  # col, text, [(field, label)]
     title: str = ""  # file name, sheet name and the rows above the header: what the ledger leaves implicit
     follow_up: bool = False  # a list that follows up stored records by their number (挂牌督办 of hazards)
+    sums: dict[str, list[int]] = field(default_factory=dict)  # field -> columns added up (one pair per sector)
 
     @property
     def data_start(self) -> int:
@@ -258,10 +259,20 @@ def _parent_fill(parent: dict[int, str], width: int, merged: list) -> dict[int, 
     return filled
 
 
+def _preferred(kind: str, labels: dict[int, str]) -> list[tuple[int, str]]:
+    """Columns in the order they claim fields: those with a kind's preferred words first
+    (其中：生产安全事故 before 总数), then left to right."""
+    words = refdata.kinds()[kind].get("prefer_words", [])
+    items = list(labels.items())
+    if not words:
+        return items
+    return sorted(items, key=lambda it: (not any(w in it[1] for w in words), it[0]))
+
+
 def _map_row(syn: Synonyms, kind: str, labels: dict[int, str]) -> dict[int, str]:
     out: dict[int, str] = {}
     used: set[str] = set()
-    for c, text in labels.items():
+    for c, text in _preferred(kind, labels):
         f = syn.lookup(kind, text)
         if f and f not in used:
             out[c] = f
@@ -281,8 +292,11 @@ def _candidates(rows: list[list], r: int, merged: list) -> list[tuple[list[int],
             parent = _parent_fill(top, width, rel_merged)
             combo: dict[int, str] = {}
             for c in range(width):
+                # a group's first column (its own top cell, the group spreading right) is in the group too
+                starts = c in top and (c + 1) in parent and (c + 1) not in top and (c + 1) in below
                 if c in below:
-                    combo[c] = (parent.get(c, "") + "-" + below[c]) if c in parent and c not in top else below[c]
+                    combo[c] = (parent.get(c, "") + "-" + below[c]) if c in parent and (c not in top or starts) \
+                        else below[c]
                 elif c in top:
                     combo[c] = top[c]
             out.append(([r, r + 1], combo))
@@ -305,6 +319,14 @@ def _names_enterprises(syn: Synonyms, labels: dict[int, str]) -> bool:
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
+def county_in_title(title_text: str) -> str | None:
+    """The one current county-level division a title names (西湖区…), by its full name."""
+    from zjsafety.core import divisions
+    named = {d.code for d in divisions.all_divisions().values()
+             if d.level == "county" and d.current and len(d.name) >= 3 and d.name in title_text}
+    return named.pop() if len(named) == 1 else None
+
+
 def year_in_title(title_text: str) -> int | None:
     years = {int(y) for y in _YEAR_IN_TITLE.findall(title_text)}
     return years.pop() if len(years) == 1 else None
@@ -319,6 +341,8 @@ def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises
     req = set(spec["required"])
     if "year" in req and year_in_title(title_text):
         req.discard("year")  # 2018年生产安全事故统计: the year is the title's
+    if "county" in req and "township" in fields and county_in_title(title_text):
+        req.discard("county")  # 西湖区各乡镇事故统计: its rows are the title's county's townships
     # a record may name its enterprise by code alone, or an enterprise's own register by its title
     if "name" in req and "name" not in fields and ("uscc" in fields or enterprise_in_title(title_text)):
         req = (req - {"name"}) | ({"uscc"} if "uscc" in fields else set())
@@ -341,7 +365,7 @@ def _expand_combo(syn: Synonyms, kind: str, labels: dict[int, str]) -> dict[int,
     """For a two-row reading, try 'group-child', then the child alone, then the group."""
     out: dict[int, str] = {}
     used: set[str] = set()
-    for c, text in labels.items():
+    for c, text in _preferred(kind, labels):
         tries = [text]
         if "-" in text:
             g, _, child = text.partition("-")
@@ -377,15 +401,20 @@ def detect(rows: list[list], sheet_name: str, syn: Synonyms, *, kind: str | None
                 if sc is None:
                     continue
                 if len(hdr_rows) == 2:
-                    sc -= 0.25  # prefer the single-row reading when both explain the same
+                    # prefer the single-row reading when both explain the same, unless the upper row
+                    # has groups merged across columns (事故起数 over 总数 / 其中：生产安全事故)
+                    grouped = any(a[0] == r and b[0] == r and b[1] > a[1] for a, b in merged)
+                    sc += 0.5 if grouped else -0.25
                 ranking[k] = max(ranking.get(k, 0.0), sc)
                 if best is None or sc > best.score:
                     best = HeaderMap(k, hdr_rows, mapped, labels, [], sc, title=title)
     if best is not None:
         _refine(best, syn)
         _by_values(best, rows)
-        req = set(refdata.kinds()[best.kind]["required"]) - {"name", "year"} - given
-        best.follow_up = not req <= set(best.columns.values())
+        _sector_sums(best, syn)
+        spec = refdata.kinds()[best.kind]
+        req = set(spec["required"]) - {"name", "year"} - given
+        best.follow_up = bool(spec.get("follow_up")) and not req <= set(best.columns.values())
     ranked = sorted(ranking.items(), key=lambda kv: -kv[1])
     return best, ranked
 
@@ -420,6 +449,28 @@ def _by_values(hm: HeaderMap, rows: list[list]) -> None:
             del hm.columns[c]
             hm.similar.discard(c)
             hm.unknown.append((c, hm.headers[c]))
+
+
+def _sector_sums(hm: HeaderMap, syn: Synonyms) -> None:
+    """Statistics with one column pair per sector (道路交通: 起数 / 死亡人数, 工矿商贸: …) and no 合计:
+    the county's figure is the sum of the sectors' columns."""
+    from zjsafety.core.normalize import CellError, canonical_sector
+    if hm.kind != "accident_stat" or len(hm.header_rows) != 2:
+        return
+    def sector_group(text: str) -> bool:
+        group = text.partition("-")[0]
+        try:
+            return bool(group) and canonical_sector(group) is not None
+        except CellError:
+            return False
+    for f in ("accidents", "deaths"):
+        mapped = [c for c, x in hm.columns.items() if x == f]
+        if not mapped or not sector_group(hm.headers.get(mapped[0], "")):
+            continue  # a 合计 or 其中生产 column stands for the county
+        cols = [c for c, t in hm.headers.items() if "-" in t and sector_group(t)
+                and syn.lookup(hm.kind, t.partition("-")[2]) == f]
+        if len(cols) > 1:
+            hm.sums[f] = sorted(cols)
 
 
 def rival(rows: list[list], syn: Synonyms, hm: HeaderMap) -> str | None:

@@ -77,6 +77,7 @@ class Loader:
         self.resolver = Resolver(conn, self.kind, self.spec.table)
         self.ent_resolver = EnterpriseResolver(conn, correct_uscc)
         self.county_how: dict[int, tuple[str, str | None]] = {}  # Excel row -> (how its county was inferred, uscc)
+        self.town_rows: dict[str, tuple[int, list[str]]] = {}  # statistic key -> (its record in this batch, townships)
         self.seen_hazard: dict[str, tuple] = {}  # hazard key -> (year found, description), for numbers reused within a sheet
         self.no_county: list[int] = []  # rows without a county, when the sheet has no county column
 
@@ -234,6 +235,9 @@ class Loader:
             if number:
                 self._check_number(row, m, ent, known, number)
             first = self.seen.get(b.key)
+            if first is not None and self.kind == "accident_stat" and m.township and b.key in self.town_rows:
+                self._add_township(out, b, m, row)
+                continue
             if first is not None:
                 first = None if self._reused_in_sheet(row, b) else self.seen.get(b.key)
             if first is not None:
@@ -242,12 +246,27 @@ class Loader:
                 self.res.rejected += 1
                 continue
             self.seen[b.key] = row
+            if self.kind == "accident_stat" and m.township:
+                self.town_rows[b.key] = (len(out), [m.township])
             if self.kind == "hazard" and b.values["hazard_no"]:
                 self.seen_hazard[b.key] = ((b.values["found_on"] or "")[:4], b.values["description"])
             if how in ("option", "uscc", "title"):
                 self.county_how[row] = (how, getattr(m, "uscc", None))
             out.append((b.key, b.values, b.sectors, row, b.inferred))
         return out
+
+    def _add_township(self, out: list, b, m, row: int) -> None:
+        """A township's row of a statistic: added to its county's figure for the year (said once)."""
+        at, towns = self.town_rows[b.key]
+        key, values, sectors, first_row, inferred = out[at]
+        for f in ("accidents", "deaths", "gdp"):
+            if b.values[f] is not None:
+                values[f] = (values[f] or 0) + b.values[f]
+        towns.append(m.township)
+        if len(towns) == 2:
+            self.finding(first_row, "township", "townships_summed",
+                         f"各乡镇（街道）的行已合计为{divisions.full_name(values['county_code'])}{values['year']}年的数据",
+                         towns[0], severity="warning")
 
     def _resolve(self, built: list) -> list:
         """Each record under the key of the stored record it is (importers.identity)."""

@@ -113,6 +113,7 @@ class PenaltyRow(_Names):
 
 class AccidentStatRow(_Row):
     county: County = None
+    township: Text = None  # a township's row, summed into its county's
     year: Year = None
     accidents: Count = None
     deaths: Count = None

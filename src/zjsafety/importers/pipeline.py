@@ -287,6 +287,15 @@ def _without_control(values, fields: list[str], row: int, loader: Loader) -> tup
     return tuple(out)
 
 
+def _summed(row: list, sums: list[tuple[int, list[int]]]) -> list:
+    row = list(row)
+    for first, cols in sums:
+        vals = [row[c] for c in cols if row[c] not in (None, "")]
+        if vals and all(isinstance(v, (int, float)) or str(v).strip().isdigit() for v in vals):
+            row[first] = sum(float(v) for v in vals)
+    return row
+
+
 def _blank(values) -> bool:
     for v in values:
         if v is None or v == "":
@@ -399,9 +408,13 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
 
     with store.indexes_after_load(conn, loader.spec.table) as fresh:
         loader.fresh_table = fresh
+        sums = [(cs[0], cs) for cs in hm.sums.values()]
+        width = max([width] + [c + 1 for _, cs in sums for c in cs])
         for i, row in enumerate(rows, start=hm.data_start):
             if len(row) < width:  # ragged rows (csv, some xls): pad
                 row = row + [""] * (width - len(row))
+            if sums:  # one column pair per sector: the county's figure is their sum
+                row = _summed(row, sums)
             vals = pick(row)
             marked = bool(special) and any((i, c) in special for c in idxs)
             if not marked and _blank(vals):
