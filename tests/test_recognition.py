@@ -269,3 +269,11 @@ def test_township_rows_are_summed_to_their_county_with_a_note(cli, tmp_path, db_
     assert r.exit_code == 0, data
     assert q(db_path, "SELECT county_code, year, accidents, deaths FROM accident_stat") == [("330106", 2018, 40, 15)]
     assert "townships_summed" in {f["type"] for f in data["files"][0]["findings"]}
+
+
+def test_names_and_codes_titled_as_the_above_scale_list_are_that_list(cli, tmp_path, db_path):
+    rows = [[NAMES[i], USCC[i]] for i in range(3)]
+    r, data = cli.json("import", xlsx(tmp_path / "2018年规上工业企业名录.xlsx", ["企业名称", "统一社会信用代码"], rows))
+    assert r.exit_code == 0 and data["files"][0]["kind"] == "above_scale_list"
+    assert q(db_path, "SELECT COUNT(*), MIN(list_year) FROM above_scale_list") == [(3, 2018)]
+    assert q(db_path, "SELECT COUNT(*) FROM enterprise") == [(0,)]  # never stored as ordinary enterprises

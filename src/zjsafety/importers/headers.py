@@ -355,9 +355,10 @@ def _score(kind: str, mapped: dict[int, str], title_text: str, names_enterprises
             return None
         penalty = 1.0
     distinct = len(fields & set(spec["distinctive"]))
-    if distinct == 0 and not forced and not set(spec.get("minimal", ["-"])) <= fields:
-        return None  # (an enterprise list may be names and codes alone; --kind says what it is)
     title_bonus = 2.0 if any(t in title_text for t in spec.get("titles", [])) else 0.0
+    minimal = set(spec.get("minimal", ["-"])) <= fields and (title_bonus or not spec.get("minimal_by_title"))
+    if distinct == 0 and not forced and not minimal:
+        return None  # (an enterprise list may be names and codes alone; --kind says what it is)
     return distinct * 2 + len(fields) * 0.5 + title_bonus - penalty
 
 
