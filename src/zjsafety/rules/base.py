@@ -264,9 +264,28 @@ class RatioRule(Rule):
         """(start, deadline) used to judge; rules with no deadline return (None, None)."""
         return getattr(self.p, "window_start", None), getattr(self.p, "deadline", None)
 
-    def run(self, ctx: Context) -> list[Result]:
+    # further ledgers the figure needs (table, what to say when the scope holds none of it), and
+    # columns of its own table that must have been filled somewhere (column(s), what to say):
+    # without them the figure would be 0% where the truth is 无数据
+    also_needs: ClassVar[tuple[tuple[str, str], ...]] = ()
+    needs_columns: ClassVar[tuple[tuple[tuple[str, ...], str], ...]] = ()
+
+    def missing_data(self, ctx: Context) -> str | None:
+        """Why the scope's data cannot support the figure, or None."""
         if q.count_in_scope(ctx.conn, ctx.scope, self.data_table) == 0:
-            return [self.na(ctx, self.absent)]
+            return self.absent
+        for table, why in self.also_needs:
+            if q.count_in_scope(ctx.conn, ctx.scope, table) == 0:
+                return why
+        for cols, why in self.needs_columns:
+            if not q.column_filled(ctx.conn, ctx.scope, self.data_table, cols):
+                return why
+        return None
+
+    def run(self, ctx: Context) -> list[Result]:
+        why = self.missing_data(ctx)
+        if why:
+            return [self.na(ctx, why)]
         sql, params = self.item_query(ctx)
         start, deadline = self.window(ctx)
         res = self.figures(ctx, sql, params, target=self.p.target, by_sector=self.by_sector, start=start,

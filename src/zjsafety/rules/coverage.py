@@ -108,7 +108,8 @@ class AboveScaleEntry(RatioRule):
 
 class MajorHazardRegistration(SimpleRatio):
     type = "major_hazard_registration"
-    data_tables = ("hazard",)
+    data_tables = ("hazard", "major_hazard_register")
+    also_needs = (("major_hazard_register", "未导入重大事故隐患登记表"),)
     summary = "窗口内发现的重大事故隐患中，已列入重大事故隐患登记表（按隐患编号）的比例"
     by_sector = True
     data_table = "hazard"
@@ -136,6 +137,7 @@ class ListedSupervision(SimpleRatio):
     summary = "窗口内的重大隐患中已挂牌督办的比例；另列出超过整改期限仍未整改的重大隐患（overdue）"
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
+    needs_columns = ((("listed",), "隐患台账中没有“是否挂牌督办”一列（或从未填写），无法计算挂牌督办率"),)
     sql = staticmethod(q.listed_supervision_sql)
 
     def run(self, ctx):
@@ -160,6 +162,8 @@ class DualReport(SimpleRatio):
     summary = "规上企业的重大隐患中，既向负有监管职责的部门、又向职代会（从业人员）报告的比例"
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
+    needs_columns = ((("report_dept",), "隐患台账中没有“向监管部门报告”一列（或从未填写），无法计算双报告率"),
+                     (("report_workers",), "隐患台账中没有“向职代会报告”一列（或从未填写），无法计算双报告率"))
     sql = staticmethod(q.dual_report_sql)
 
 

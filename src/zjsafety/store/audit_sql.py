@@ -347,6 +347,15 @@ def count_in_scope(conn, scope, table: str) -> int:
     return count_in_period(conn, scope, table, None, None)
 
 
+def column_filled(conn, scope, table: str, columns: tuple[str, ...]) -> bool:
+    """Whether any row of the table in the scope holds a value in every one of the columns (a
+    ledger that never had the column leaves them all empty)."""
+    cond = " AND ".join(f't."{c}" IS NOT NULL' for c in columns)
+    sql = bind(conn, scope, f"""SELECT 1 FROM temp.scope_map sm CROSS JOIN "{table}" t ON t.county_code = sm.code
+                                WHERE {cond} LIMIT 1""")
+    return conn.execute(sql).fetchone() is not None
+
+
 _DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening": "screened_on", "hazard": "found_on",
              "major_risk": None, "accident_stat": None, "above_scale_list": None, "plan_task": None,
              "major_hazard_register": None, "enterprise": None}
