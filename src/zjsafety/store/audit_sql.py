@@ -236,19 +236,33 @@ def annual_major_hazard_screening_sql() -> str:
 def listed_supervision_sql() -> str:
     return f"""
         SELECT sm.county AS county, h.sector AS sector, {HAZARD_ITEM} AS item, h.description AS label,
-               (h.listed = 1) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
+               (h.listed = 1 AND (h.listed_on IS NULL OR h.listed_on <= :end)) AS hit, h.batch_id AS batch_id,
+               h.src_row AS src_row
         FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
 
 
+# A hazard closed by :end, as of that date: by the dates the ledgers give (rectified or closed on
+# or before it); a hazard with neither date by its status then, from the status history (the
+# latest change recorded by :end, else the state before the first change), else its status now.
+# A rectification dated after :end leaves it open as of :end, whatever it is today.
+CLOSED_BY_END = """
+    (h.rectified_on IS NOT NULL AND h.rectified_on <= :end) OR (h.closed_on IS NOT NULL AND h.closed_on <= :end)
+    OR (h.rectified_on IS NULL AND h.closed_on IS NULL AND COALESCE(
+          (SELECT s.status FROM hazard_status s WHERE s.hazard_id = h.id AND s.recorded_at <= :end
+           ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1),
+          (SELECT s.status FROM hazard_status s WHERE s.hazard_id = h.id ORDER BY s.id LIMIT 1),
+          h.status) IN ('已整改', '已销号'))"""
+
+
 def overdue_major_hazards(conn, scope, start: str, end: str) -> dict[str, list[str]]:
-    """county -> major hazards whose rectification deadline passed with the hazard still open,
-    by deadline (one pass for every county of the scope)."""
+    """county -> major hazards whose rectification deadline passed by `end` with the hazard
+    still open as of `end` (CLOSED_BY_END), by deadline (one pass for every county of the scope)."""
     out: dict[str, list[str]] = {}
-    for county, item in conn.execute(bind(conn, scope, """
+    for county, item in conn.execute(bind(conn, scope, f"""
         SELECT sm.county, COALESCE(h.hazard_no, h.natural_key) FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
-          AND h.status IN ('未整改', '整改中')
+          AND NOT ({CLOSED_BY_END})
         ORDER BY sm.county, h.deadline, COALESCE(h.hazard_no, h.natural_key)"""), {"start": start, "end": end}):
         out.setdefault(county, []).append(item)
     return out
@@ -284,6 +298,7 @@ def repeat_hazards_sql() -> str:
         WITH kinds AS (
             SELECT h.enterprise_id,
                    COALESCE(MAX(h.found_on) > MIN(CASE WHEN h.status IN ('已整改', '已销号')
+                                                   AND COALESCE(h.closed_on, h.rectified_on) <= :end
                                                    THEN COALESCE(h.closed_on, h.rectified_on) END), 0)
                    OR COALESCE(MAX(h.reopened_on <= :end), 0) AS again
             FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
