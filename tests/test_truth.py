@@ -63,3 +63,15 @@ def test_a_past_as_of_gives_the_same_figures_after_later_ledgers_arrive(tmp_path
     assert res.totals["inserted"] > 50 and res.totals["updated"] > 10  # the update really landed
     assert figures() == before
     conn.close()
+
+
+def test_rules_are_counted_once_reductions_read_as_reductions_and_ids_are_shown(county_cli, tmp_path):
+    from conftest import plain
+    r = county_cli("report", "--scope", "西湖区", "--as-of", "2018-12-31", "-o", "-")
+    text = plain(r.stdout)
+    assert "共核查指标13项" in text and "zjsafety" not in text
+    assert "下降" in text and "目标下降" in text
+    r = county_cli("audit", "--scope", "西湖区", "--as-of", "2018-12-31", "--rule", "accident-reduction")
+    assert "规则编号accident-reduction" in plain(r.stdout)
+    r = county_cli("audit", "explain", "二", "--scope", "西湖区", "--as-of", "2018-12-31")  # by its clause
+    assert r.exit_code in (0, 1) and "没有规则" not in plain(r.stdout + r.stderr)

@@ -36,15 +36,21 @@ def rule_id(value: str, plan: str | None) -> str:
     """A rule named by its id (screening-coverage) or its Chinese title (or a unique part of it)."""
     from zjsafety.core.errors import UsageError
     from zjsafety.rules.pack import build_rules, load_pack
+    from zjsafety.core.normalize import fold
     rules = build_rules(load_pack(plan))
     for r in rules:
         if value in (r.p.id, r.p.title):
             return r.p.id
-    hits = [r for r in rules if value in r.p.title]
+    # the clause as the plan writes it (四(二)1), in either width; unique among the rules
+    by_clause = [r for r in rules if fold(value) == fold(r.p.clause)]
+    if len(by_clause) == 1:
+        return by_clause[0].p.id
+    hits = by_clause or [r for r in rules if value in r.p.title]
     if len(hits) == 1:
         return hits[0].p.id
     avail = "；".join(f"{r.p.id}（{r.p.title}）" for r in rules)
-    raise UsageError(f"没有规则“{value}”" + ("（有多条规则的名称含这几个字）" if hits else "") + f"。可用：{avail}")
+    raise UsageError(f"没有规则“{value}”" + ("（有多条规则属于这一条款或名称含这几个字）" if hits else "")
+                     + f"。可用：{avail}")
 
 
 def register(app: typer.Typer) -> None:

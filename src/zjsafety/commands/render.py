@@ -124,7 +124,7 @@ def audit_table(report) -> None:
     for rule, rs in by_rule.items():
         notes = {r.note for r in rs}
         shared = rs[0].note if len(notes) == 1 else None
-        t = Table(title=f"{rs[0].clause} {rs[0].title}", title_justify="left",
+        t = Table(title=f"{rs[0].clause} {rs[0].title}（规则编号 {rule}）", title_justify="left",
                   caption=shared or None, caption_justify="left")
         t.add_column("范围", overflow="fold")
         t.add_column("行业/口径", overflow="fold")
@@ -141,7 +141,10 @@ def audit_table(report) -> None:
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
             label_col = f"{labels.level(r.level)}·{r.sector}" if r.level and r.sector else (r.sector or labels.level(r.level))
             cells = [divisions.full_name(r.scope), label_col, str(r.year or ""), frac,
-                     _pct(r.ratio), _pct(r.target), f"[{style}]{label}[/{style}]", str(r.missing_total or "")]
+                     *((f"下降 {_pct(1 - r.ratio)}", f"下降 {_pct(1 - r.target)}")
+                       if r.lower_is_better and r.ratio is not None and r.target is not None
+                       else (_pct(r.ratio), _pct(r.target))),
+                     f"[{style}]{label}[/{style}]", str(r.missing_total or "")]
             if shared is None:
                 cells.append(r.note or "")
             t.add_row(*cells)

@@ -23,6 +23,9 @@ def _figure(r) -> str:
     if r.status == "n/a":
         return f"无数据（{r.note}）"
     frac = f"{fmt_num(r.numerator)}/{fmt_num(r.denominator)}"
+    if r.lower_is_better and r.ratio is not None:  # a reduction reads as one: 下降 23.1%（目标下降 40%）
+        tgt = f"，目标下降 {fmt_ratio(1 - r.target)}" if r.target is not None else ""
+        return f"下降 {fmt_ratio(1 - r.ratio)}（{frac}{tgt}，{r.status_label()}）"
     tgt = f"，目标 {fmt_ratio(r.target)}" if r.target is not None else ""
     return f"{fmt_ratio(r.ratio)}（{frac}{tgt}，{r.status_label()}）"
 
@@ -31,13 +34,20 @@ def _intro(data: ReportData) -> list[Block]:
     a, phase = data.audit, data.phase
     phase_text = (f"三年行动处于“{phase['name']}”阶段（{phase['clause']}，{phase['start']}至{phase['end']}）"
                   if phase else "不在三年行动的实施期内")
-    counts = {s: sum(1 for r in a.results if r.status == s) for s in labels.STATUS}
+    # a rule is counted once, by its worst figure (county × sector rows are the rule's parts)
+    worst = ["fail", "partial", "amber", "n/a", "pass"]
+    by_rule: dict[str, str] = {}
+    for r in a.results:
+        by_rule[r.rule] = min(by_rule.get(r.rule, "pass"), r.status, key=worst.index) if r.status in worst else \
+            by_rule.get(r.rule, r.status)
+    counts = {s: sum(1 for st in by_rule.values() if st == s) for s in labels.STATUS}
     tally = "，".join(f"{labels.status(s)} {n} 项" for s, n in counts.items() if n or s != "partial")
     return [("h1", data.title),
             ("p", f"截至{data.as_of}，{phase_text}。本报告依据《{a.plan_title}》，对{data.scope_name}"
                   f"（{data.scope}）的台账数据逐条核查；报告中的每个数字都是核查规则的结果，"
-                  f"可用“zjsafety audit explain 规则”追溯到台账的文件和行。"),
-            ("p", f"共核查指标 {len(a.results)} 项：{tally}。")]
+                  f"均可追溯到台账的文件和行（见随附的核查结果工作簿）。"),
+            ("p", f"共核查指标 {len(by_rule)} 项（按县（市、区）和行业领域分列 {len(a.results)} 个结果），"
+                  f"按各项指标中最差的结果计：{tally}。")]
 
 
 def _sections(data: ReportData) -> list[Block]:
