@@ -55,8 +55,9 @@ def with_options(ctx: Context, *, county: str | None, level: str | None, enterpr
     return ctx
 
 
-def describe(ctx: Context) -> list[str]:
-    """What was taken from the title, for the one finding that says so."""
+def describe(ctx: Context, used: set[str]) -> list[str]:
+    """What rows took from the title (`used`), for the one finding that says so."""
+    ctx = Context(**{k: (v if k in used else None) for k, v in vars(ctx).items()})
     out = []
     if ctx.county:
         out.append(f"所属县（市、区）为{divisions.full_name(ctx.county)}（未填的行）")

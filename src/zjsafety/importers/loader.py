@@ -64,6 +64,7 @@ class Loader:
         self.adapter = _adapter(self.kind)
         self.default_county = default_county
         self.ctx = ctx or Context()  # what the file name, sheet name or title rows say (importers.context)
+        self.title_used: set[str] = set()  # which of those some row took
         self.rejected_ents = rejected_ents  # enterprises refused in this call, to explain later misses
         self.col_of = {f: c for c, f in hmap.columns.items()}
         self.fields = ROW_TYPES[self.kind]._fields  # a row's cells come in this order
@@ -112,10 +113,13 @@ class Loader:
         for row, m in self._validate(pending):
             if ctx.enterprise and not m.name and not m.uscc:
                 m = m._replace(**{"uscc" if uscc_problem(ctx.enterprise) is None else "name": ctx.enterprise})
+                self.title_used.add("enterprise")
             if ctx.major and m.hazard_level is None:
                 m = m._replace(hazard_level=True)
+                self.title_used.add("major")
             if ctx.year and self.kind in YEAR_FIELDS and getattr(m, YEAR_FIELDS[self.kind]) is None:
                 m = m._replace(**{YEAR_FIELDS[self.kind]: ctx.year})
+                self.title_used.add("year")
             for f in MONTH_FIELDS.get(self.kind, ()):
                 v = getattr(m, f)
                 if v.__class__ is MonthOnly:
@@ -171,7 +175,9 @@ class Loader:
             lvl = parse_level(m.department) if m.department else None
         except CellError:
             lvl = None
-        lvl = lvl or self.ctx.level
+        if lvl is None and self.ctx.level:
+            lvl = self.ctx.level
+            self.title_used.add("level")
         if lvl is None:
             self.finding(row, "inspection_level", "missing_value",
                          "督查层级为空（县级/市级/省级），督查部门也看不出层级", "")
@@ -405,6 +411,7 @@ class Loader:
         if self.default_county:
             return self.default_county, "option"
         if self.ctx.county:
+            self.title_used.add("county")
             return self.ctx.county, "title"
         if self.kind == "plan_task":
             return self._task_county(m), "enterprise"

@@ -328,10 +328,6 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     if replace:
         _check_replace(conn, hm.kind, present, s.path.name, u.sheet)
     ctx = context.with_options(context.from_title(hm), county=default_county, **(opts or {}))
-    said = context.describe(ctx)
-    if said:
-        res.findings.append(Finding("from_title", f"按文件名、表名或标题行：{'；'.join(said)}，请核对", path, u.sheet,
-                                    severity="warning"))
     batch_id = store.new_batch(conn, file_name=s.path.name, sha256=s.sha256, kind=hm.kind, sheet=u.sheet)
     loader = Loader(conn, hm, res, default_county, rejected_ents, correct_uscc, ctx)
     policy = store.Policy(present, replace, spec.defaults)
@@ -340,6 +336,10 @@ def load_sheet(conn: sqlite3.Connection, u: Unit, book: Workbook, syn: Synonyms,
     _load_rows(conn, chain(head[hm.data_start:], it), hm, sheet.special, loader, res, batch_id, today, policy,
                (lambda done: progress(label, done, total)) if progress else None)
     loader.finish()
+    said = context.describe(ctx, loader.title_used)  # only what rows took from the title
+    if said:
+        res.findings.append(Finding("from_title", f"按文件名、表名或标题行：{'；'.join(said)}，请核对", path, u.sheet,
+                                    severity="warning"))
     res.findings.sort(key=lambda f: (f.row or 0, f.column or ""))
     if res.rows == 0 and not res.findings:
         res.findings.append(Finding("empty_sheet", f"工作表“{u.sheet}”只有表头，没有数据行", path, u.sheet,
