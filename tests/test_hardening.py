@@ -24,3 +24,40 @@ def test_a_crafted_far_cell_is_refused_before_it_is_read(cli, tmp_path, db_path,
     r = cli("import", bomb)
     assert r.exit_code == 3, (how, r.stdout, r.stderr)
     assert "bomb.xlsx" in plain(r.stderr) and dump(db_path) == before
+
+
+def test_json_find_with_no_match_exits_1(cli, tmp_path):
+    cli("init")
+    r = cli("--json", "find", "杭州查无此企业")
+    assert r.exit_code == 1
+
+
+def test_a_fifo_or_a_device_is_refused_not_waited_on(cli, tmp_path):
+    import os
+    fifo = tmp_path / "台账.csv"
+    os.mkfifo(fifo)
+    for p in (fifo, "/dev/zero"):
+        r = cli("import", p)
+        assert r.exit_code == 3 and "不是普通文件" in plain(r.stderr), p
+
+
+def test_merge_takes_paths_with_hash_and_question_marks_and_refuses_views(tmp_path):
+    import shutil
+    import sqlite3
+    from conftest import Cli
+    from ledgers import NAMES, USCC
+    a = Cli(tmp_path / "西湖区#2019.db")
+    a("import", xlsx(tmp_path / "e.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"],
+                     [[NAMES[0], USCC[0], "西湖区", "工矿商贸"]]))
+    b = tmp_path / "上城区?.db"
+    shutil.copy(tmp_path / "西湖区#2019.db", b)
+    r = Cli(tmp_path / "x.db")("merge", tmp_path / "西湖区#2019.db", b, "-o", tmp_path / "市.db", db=False)
+    assert r.exit_code in (0, 1) and "结构版本" not in plain(r.stdout + r.stderr), r.stdout + r.stderr
+    bad = tmp_path / "改过.db"
+    shutil.copy(tmp_path / "西湖区#2019.db", bad)
+    c = sqlite3.connect(bad)
+    c.executescript("DROP TABLE screening; CREATE VIEW screening AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL "
+                    "SELECT x + 1 FROM n) SELECT x AS id FROM n;")
+    c.close()
+    r = Cli(tmp_path / "x.db")("merge", bad, "-o", tmp_path / "市2.db", db=False)
+    assert r.exit_code == 3 and "视图" in plain(r.stderr)

@@ -30,7 +30,7 @@ zjsafety find 恒达 --all
             files = [dossier(conn, h["id"]) for h in hits] if (len(hits) == 1 or show_all) else []
         if run.json:
             print_json({"query": text, "matches": hits, "dossiers": files})
-            return
+            raise typer.Exit(0 if hits else 1)  # as without --json: nothing found is exit 1
         from zjsafety.commands.render import dossier_view, matches_table
         if not hits:
             out.print(f"没有找到名称或代码含“{text}”的企业。")

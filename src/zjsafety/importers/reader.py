@@ -120,6 +120,9 @@ def _check_path(path: Path) -> None:
         raise UnreadableInput(f"找不到文件“{path}”。")
     if path.is_dir():
         raise UnreadableInput(f"“{path}”是文件夹，不是台账文件。")
+    if not path.is_file():  # a pipe, a device (/dev/zero): reading it could wait or run for ever
+        raise UnreadableInput(f"“{path}”不是普通文件（可能是管道或设备），未导入。",
+                              hint="请给出台账文件本身；从管道读取请用 zjsafety import -。")
 
 
 def survey(path: Path, *, include_hidden: bool = False) -> Survey:

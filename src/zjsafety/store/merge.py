@@ -93,12 +93,17 @@ def _check_source(p: Path) -> None:
     with open(p, "rb") as fh:
         if not fh.read(16).startswith(b"SQLite format 3"):
             raise DatabaseError(f"“{p}”不是 zjsafety 数据库。")
-    c = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+    # a path as a file: URI, quoted (a name with # ? % or spaces is a path, not a query or fragment)
+    c = sqlite3.connect(p.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         v = schema_version(c)
-    except DatabaseError:
+        odd = m.foreign_schema(c)
+    except (DatabaseError, sqlite3.DatabaseError):
         raise DatabaseError(f"“{p}”不是 zjsafety 数据库。") from None
     finally:
         c.close()
+    if odd:
+        raise DatabaseError(f"“{p}”的结构不是 zjsafety 写的（{odd}），未合并。",
+                            hint="请用该县 zjsafety 生成的原始数据库文件；被改动过的文件可能导致合并出错或长时间卡住。")
     if v != LATEST:
         raise DatabaseError(f"“{p}”的结构版本为 {v}，请先在该库上运行 zjsafety --db {p.name} init 升级到版本 {LATEST}。")

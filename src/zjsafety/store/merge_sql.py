@@ -15,6 +15,18 @@ def columns(conn: sqlite3.Connection, table: str, schema: str = "main") -> list[
     return [r[1] for r in conn.execute(f"PRAGMA {schema}.table_info({table})") if r[1] != "id"]
 
 
+def foreign_schema(conn: sqlite3.Connection) -> str | None:
+    """What in a county file is not as zjsafety writes it: a record table that is a view, or
+    missing, or lacks a column we copy (a crafted view could make the merge run for ever)."""
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").fetchall())
+    for table in ["import_batch", "enterprise", "enterprise_sector", "hazard_status", *[t for t, _ in RECORDS]]:
+        if kinds.get(table) != "table":
+            return f"“{table}”{'是视图' if kinds.get(table) == 'view' else '缺失'}"
+    if "natural_key" not in columns(conn, "enterprise"):
+        return "“enterprise”缺少列"
+    return None
+
+
 def copy_batches(conn: sqlite3.Connection, label: str) -> None:
     """Copy src's import batches, recording the source database in the path; map old -> new id."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS batch_map (old INTEGER PRIMARY KEY, new INTEGER)")
