@@ -61,3 +61,22 @@ def test_merge_takes_paths_with_hash_and_question_marks_and_refuses_views(tmp_pa
     c.close()
     r = Cli(tmp_path / "x.db")("merge", bad, "-o", tmp_path / "市2.db", db=False)
     assert r.exit_code == 3 and "视图" in plain(r.stderr)
+
+
+def test_outputs_never_land_on_an_input(cli, tmp_path, db_path):
+    from ledgers import NAMES, USCC
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    src = xlsx(folder / "企业.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "备用列"],
+               [[NAMES[0], USCC[0], "西湖区", "x"]])
+    r, data = cli.json("import", folder, "--errors-to", folder)
+    marked = folder / "企业.错误标注.xlsx"
+    assert data["error_books"] == [str(marked)]
+    corrected = marked.read_bytes()
+    r, data = cli.json("import", folder, "--errors-to", folder)  # the marked book is an input now
+    assert marked.read_bytes() == corrected and str(marked) not in data["error_books"]
+    src.write_bytes(src.read_bytes() + b"")  # (same content)
+    xlsx(src, ["企业名称", "统一社会信用代码", "所属县（市、区）"], [[NAMES[1], USCC[1], "西湖区"]])  # edited since
+    before = src.read_bytes()
+    r = cli("report", "--scope", "西湖区", "--as-of", "2018-12-31", "-o", src)
+    assert r.exit_code == 2 and src.read_bytes() == before

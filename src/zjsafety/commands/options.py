@@ -102,8 +102,9 @@ class Run:
         check_output(path, reads=[("数据库", self.db_path)], what=what)
         if conn is not None and path.is_file():
             from zjsafety.importers.reader import sha256_of
-            from zjsafety.store.records import imported_file
-            name = imported_file(conn, sha256_of(path))
+            from zjsafety.store.records import imported_file, imported_name
+            # a ledger imported before, as it was then or edited since (batches keep names, not folders)
+            name = imported_file(conn, sha256_of(path)) or imported_name(conn, path.name)
             if name:
                 raise UsageError(f"{what}“{path}”是已导入的台账（{name}），不能写到它上面。请换一个文件名。")
         return path

@@ -59,7 +59,10 @@ def write_error_books(result, folder: Path, progress=None) -> list[Path]:
     stems = defaultdict(list)
     for p in by_file:
         stems[Path(p).stem.lower()].append(p)
-    taken: set[str] = set()
+    # never onto a file this import read (a corrected error workbook lying in that folder)
+    inputs = {Path(p).resolve() for p in by_file}
+    taken: set[str] = {q.name.lower() for q in Path(folder).iterdir() if q.resolve() in inputs} \
+        if Path(folder).is_dir() else set()
     out = []
     for i, (p, fs) in enumerate(by_file.items()):
         src = Path(p)

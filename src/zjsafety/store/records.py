@@ -121,6 +121,12 @@ def imported_file(conn: sqlite3.Connection, sha256: str) -> str | None:
     return r[0] if r else None
 
 
+def imported_name(conn: sqlite3.Connection, file_name: str) -> str | None:
+    """A ledger imported under this file name (whatever its content now)."""
+    r = conn.execute("SELECT file_name FROM import_batch WHERE file_name = ? LIMIT 1", (file_name,)).fetchone()
+    return r[0] if r else None
+
+
 def townships(conn: sqlite3.Connection, county: str) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT township FROM enterprise WHERE county_code=? AND township IS NOT NULL ORDER BY township",
