@@ -80,3 +80,19 @@ def test_outputs_never_land_on_an_input(cli, tmp_path, db_path):
     before = src.read_bytes()
     r = cli("report", "--scope", "西湖区", "--as-of", "2018-12-31", "-o", src)
     assert r.exit_code == 2 and src.read_bytes() == before
+
+
+def test_out_of_range_numbers_are_usage_errors(county_cli):
+    for args in (["audit", "--scope", "西湖区", "--year", "99999"],
+                 ["sample", "--scope", "西湖区", "--seed", "s", "--exclude-months", "100000"]):
+        r = county_cli(*args)
+        assert r.exit_code == 2, (args, r.stdout, r.stderr)
+
+
+def test_a_name_holding_a_noncharacter_never_breaks_a_workbook(cli, tmp_path, db_path):
+    from ledgers import USCC, write_csv
+    r = cli("import", write_csv(tmp_path / "e.csv", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"],
+                                [["杭州\ufffe甲有限公司", USCC[0], "西湖区", "工矿商贸"]]))
+    assert r.exit_code == 0
+    r = cli("audit", "--scope", "西湖区", "--as-of", "2018-12-31", "--xlsx", tmp_path / "核查.xlsx")
+    assert r.exit_code in (0, 1) and (tmp_path / "核查.xlsx").is_file()

@@ -37,7 +37,7 @@ ScopeOpt = Annotated[Optional[str], typer.Option("--scope", metavar="县市区�
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="日期", help="截至日期 YYYY-MM-DD（默认取设置文件中的 as_of，否则今天）。")]
 PlanOpt = Annotated[Optional[str], typer.Option("--plan", metavar="规则包", help="规则包名称或 .toml 文件（默认 zj-2017-2020）。")]
 WaitOpt = Annotated[Optional[float], typer.Option("--wait", metavar="秒数", help="数据库被其他程序占用时最多等待的秒数（默认 5）。")]
-YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", help="年度指标看哪一年（默认截至日期所在年）。")]
+YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", min=1990, max=2100, help="年度指标看哪一年（默认截至日期所在年）。")]
 AllowPartialOpt = Annotated[bool, typer.Option(
     "--allow-partial", help="市、省范围内有县（市、区）未报送时，仍按已报送的数据判定达标与否（默认判为“数据不全”）。")]
 

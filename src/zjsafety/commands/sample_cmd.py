@@ -13,10 +13,10 @@ from zjsafety.commands.render import out, print_json
 from zjsafety.core import labels
 
 LevelOpt = Annotated[str, typer.Option("--level", metavar="层级", help="督查层级：县级（30%）、市级（10%）、省级（省级部门 5%），或 county、city、province。")]
-YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", help="督查年度（默认截至日期所在年）。")]
+YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", min=1990, max=2100, help="督查年度（默认截至日期所在年）。")]
 RateOpt = Annotated[Optional[str], typer.Option("--rate", metavar="比例", help="抽查比例（默认按层级 0.30/0.10/0.05）。")]
-SparesOpt = Annotated[int, typer.Option("--spares", metavar="家数", help="备选企业数（抽中企业已关闭时依次递补）。")]
-ExcludeOpt = Annotated[Optional[int], typer.Option("--exclude-months", metavar="月数", help="排除最近 N 个月内检查过的企业。")]
+SparesOpt = Annotated[int, typer.Option("--spares", metavar="家数", min=0, max=100000, help="备选企业数（抽中企业已关闭时依次递补）。")]
+ExcludeOpt = Annotated[Optional[int], typer.Option("--exclude-months", metavar="月数", min=0, max=600, help="排除最近 N 个月内检查过的企业。")]
 WeightOpt = Annotated[bool, typer.Option("--risk-weighted", help="按近一年隐患数加权抽取。")]
 SectorOpt = Annotated[Optional[list[str]], typer.Option("--sector", metavar="行业领域", help="只从这些行业领域抽取（省级部门：其牵头领域）。")]
 NoInspOpt = Annotated[bool, typer.Option("--no-inspectors", help="只抽企业，不选派执法人员。")]
