@@ -96,3 +96,22 @@ def test_a_name_holding_a_noncharacter_never_breaks_a_workbook(cli, tmp_path, db
     assert r.exit_code == 0
     r = cli("audit", "--scope", "西湖区", "--as-of", "2018-12-31", "--xlsx", tmp_path / "核查.xlsx")
     assert r.exit_code in (0, 1) and (tmp_path / "核查.xlsx").is_file()
+
+
+def test_browse_logs_a_refused_request_in_one_line_without_locals(county_cli, caplog, capsys):
+    import asyncio
+    import logging
+    from datetime import date
+    pytest.importorskip("datasette")
+    from zjsafety.reports.browse import app as browse_app
+    ds = browse_app(county_cli.db, scope="330106", as_of=date(2018, 12, 31))
+
+    async def go():
+        return [await ds.client.get(p) for p in ("/nosuchdb/x", f"/{county_cli.db.stem}/nosuchtable",
+                                                  f"/{county_cli.db.stem}?sql=select+secret_local")]
+    with caplog.at_level(logging.WARNING, logger="zjsafety.browse"):
+        rs = asyncio.run(go())
+    assert [r.status_code for r in rs][:2] == [404, 404]
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err and "locals" not in out.out + out.err
+    assert len([r for r in caplog.records if r.name == "zjsafety.browse"]) >= 2

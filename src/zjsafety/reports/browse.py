@@ -9,6 +9,8 @@ that names a row, facets, and a canned query per rule listing its missing items.
 
 from __future__ import annotations
 
+import logging
+
 from datetime import date
 from pathlib import Path
 
@@ -60,10 +62,34 @@ def app(db_path: Path, *, scope: str, as_of: date, plan: str | None = None):
         meta = metadata(conn, db_path.stem, scope=scope, as_of=as_of, plan=plan)
     finally:
         conn.close()
+    _register_quiet_errors()
     return Datasette(files=[str(db_path)], metadata=meta, settings={"default_page_size": 50})
 
 
-def serve(db_path: Path, *, host: str = "127.0.0.1", port: int = 8001, scope: str, as_of: date,
-          plan: str | None = None) -> None:
-    import uvicorn
-    uvicorn.run(app(db_path, scope=scope, as_of=as_of, plan=plan).app(), host=host, port=port, log_level="warning")
+_LOG = logging.getLogger("zjsafety.browse")
+
+
+def _handle_exception(datasette, request, exception):
+    """Datasette's plugin hook for failed requests: one log line each (method, path, what went
+    wrong), never a traceback — Datasette's own prints one with every local variable, and
+    ledgers hold personal data — and a short page in Chinese."""
+    from datasette import Forbidden, NotFound
+    from datasette.utils.asgi import Response
+    status = 403 if isinstance(exception, Forbidden) else 404 if isinstance(exception, NotFound) else \
+        getattr(exception, "status", 500)
+    status = status if isinstance(status, int) else 500
+    _LOG.warning("%s %s -> %s %s", request.method, request.path, status, type(exception).__name__)
+    text = {403: "只读浏览：不允许这个操作。", 404: "没有这个页面或表。"}.get(status, "请求未能完成。")
+    return Response.text(text, status=status)
+
+
+def _register_quiet_errors() -> None:
+    from datasette import hookimpl
+    from datasette.plugins import pm
+    if pm.get_plugin("zjsafety-quiet-errors") is None:
+        plugin = type("ZjsafetyQuietErrors", (), {"handle_exception": staticmethod(hookimpl(_handle_exception))})
+        pm.register(plugin, name="zjsafety-quiet-errors")
+    # Datasette awaits every handle_exception hook, and its own prints a traceback with the locals
+    # of each frame: ours answers every failed request, so its own is taken out (pluggy's API)
+    if pm.get_plugin("datasette.handle_exception") is not None:
+        pm.unregister(name="datasette.handle_exception")
