@@ -24,7 +24,6 @@ def test_a_register_never_imported_is_no_data_not_zero(cli, tmp_path, db_path):
 def test_a_past_as_of_gives_the_same_figures_after_later_ledgers_arrive(tmp_path):
     """Every rule: the figures as of 2018-12-31 before and after a 2019 round of ledgers (hazards
     rectified in February, new inspections, registrations, penalties, screenings, tasks done)."""
-    import csv
     from openpyxl import load_workbook
     from zjsafety.demo import COUNTY, write_demo_ledgers
     from zjsafety.importers.pipeline import import_files
