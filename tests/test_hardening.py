@@ -115,3 +115,13 @@ def test_browse_logs_a_refused_request_in_one_line_without_locals(county_cli, ca
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err and "locals" not in out.out + out.err
     assert len([r for r in caplog.records if r.name == "zjsafety.browse"]) >= 2
+
+
+def test_init_writes_the_settings_file_config_names_and_refuses_control_characters(tmp_path, monkeypatch):
+    from conftest import Cli
+    monkeypatch.chdir(tmp_path)
+    c = Cli(tmp_path / "t.db")
+    r = c("--config", "杭州.toml", "init", "--scope", "杭州市")
+    assert r.exit_code == 0 and (tmp_path / "杭州.toml").is_file() and not (tmp_path / "zjsafety.toml").exists()
+    r = c("init", "--output-dir", "a\nb")
+    assert r.exit_code == 2 and not (tmp_path / "zjsafety.toml").exists()

@@ -62,12 +62,14 @@ class Run:
     json: bool = False
     debug: bool = False
     wait: Optional[float] = None
+    new_config: bool = False  # `init` writes the --config file: it need not exist yet
 
     def __post_init__(self) -> None:
         self.json = self.json or state.json
         self.debug = self.debug or state.debug
         state.json, state.debug = self.json, self.debug  # the error handler reads them
-        self.settings = settings_mod.load(state.config)
+        fresh = self.new_config and state.config is not None and not Path(state.config).exists()
+        self.settings = settings_mod.load(None if fresh else state.config)
         self.db = self.db or state.db
 
     @property

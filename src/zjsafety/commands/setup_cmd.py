@@ -26,15 +26,17 @@ zjsafety --db 杭州市.db init --scope 杭州市
         from zjsafety.rules.pack import load_pack
         from zjsafety.rules.scope import Scope
         from zjsafety.store import schema_version
-        run = Run(db, as_json, debug)
+        run = Run(db, as_json, debug, new_config=True)
         written = None
         if scope or as_of or plan or output or db:
             day = parse_day(as_of, "--as-of")
             updates = {"scope": Scope.of(scope, day or date.today()).code if scope else None,
                        "as_of": day.isoformat() if day else None, "plan": load_pack(plan)["plan"] if plan else None,
                        "output": str(output) if output else None, "db": str(db) if db else None}
-            written = settings.save(settings.find_file(None) or Path(settings.FILE_NAME), updates)
-            run = Run(db, as_json, debug)
+            from zjsafety.commands.options import state
+            # the file --config (or $ZJSAFETY_CONFIG) names, else ./zjsafety.toml
+            written = settings.save(settings.find_file(state.config) or Path(settings.FILE_NAME), updates)
+            run = Run(db, as_json, debug, new_config=True)
         with run.open_db() as conn:
             v = schema_version(conn)
         if run.json:

@@ -83,7 +83,11 @@ def load(config: Path | None = None) -> Settings:
 
 def save(path: Path, updates: dict[str, str]) -> Path:
     """Write (or update) a settings file with these values; other settings in it are kept."""
+    from zjsafety.core.errors import UsageError
     path = Path(path)
+    for k, v in updates.items():
+        if v is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in str(v)):
+            raise UsageError(f"{KEYS.get(k, k)}“{str(v)!r}”含有换行等控制字符，不能写入设置文件。")
     current = _read(path) if path.is_file() else {}
     current.update({k: v for k, v in updates.items() if v is not None})
     lines = ["# zjsafety 的设置：命令行未给出时使用这里的值（zjsafety config 查看当前生效的设置）"]
