@@ -125,3 +125,18 @@ def test_init_writes_the_settings_file_config_names_and_refuses_control_characte
     assert r.exit_code == 0 and (tmp_path / "杭州.toml").is_file() and not (tmp_path / "zjsafety.toml").exists()
     r = c("init", "--output-dir", "a\nb")
     assert r.exit_code == 2 and not (tmp_path / "zjsafety.toml").exists()
+
+
+def test_a_mangled_log_row_or_frame_file_does_not_verify_rather_than_crash(county_cli, tmp_path):
+    import sqlite3
+    r, d = county_cli.json("sample", "--scope", "西湖区", "--year", "2019", "--as-of", "2019-01-10", "--seed", "s",
+                           "--no-inspectors")
+    bad = tmp_path / "名录.jsonl"
+    bad.write_text('{"key": 1}\nnot json\n', encoding="utf-8")
+    r = county_cli("sample", "verify", str(d["id"]), "--frame", bad)
+    assert r.exit_code == 1, r.stdout + r.stderr
+    c = sqlite3.connect(county_cli.db)
+    c.executescript("DROP TRIGGER sample_draw_no_update; UPDATE sample_draw SET params_json = '{not json' WHERE id = 1;")
+    c.close()
+    r = county_cli("sample", "verify", str(d["id"]))
+    assert r.exit_code == 1 and "内部错误" not in plain(r.stdout + r.stderr)

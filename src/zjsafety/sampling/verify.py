@@ -75,7 +75,17 @@ def _head(v: Verification, rows: list[dict], expect_head: str | None) -> None:
 
 
 def verify(conn, draw_id: int, *, expect_head: str | None = None, frame_file: Path | None = None) -> Verification:
-    """One entry, and the chain up to it."""
+    """One entry, and the chain up to it. A log row or a published frame that cannot even be
+    read does not verify (exit 1): that is what tampering looks like, never an internal error."""
+    try:
+        return _verify(conn, draw_id, expect_head=expect_head, frame_file=frame_file)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSON that is not ours, fields gone
+        v = Verification(draw_id)
+        v.add("记录内容", False, f"记录或名录无法按 zjsafety 的格式读出（{type(exc).__name__}）：可能已被改动或损坏")
+        return v
+
+
+def _verify(conn, draw_id: int, *, expect_head: str | None = None, frame_file: Path | None = None) -> Verification:
     d = get(conn, draw_id)
     row, v = d.row, Verification(draw_id)
     v.add("记录内容", _hash_ok(row), "所有字段与记录哈希一致" if _hash_ok(row) else "记录的字段与其哈希不符（记录被改动）")
