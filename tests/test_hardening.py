@@ -140,3 +140,14 @@ def test_a_mangled_log_row_or_frame_file_does_not_verify_rather_than_crash(count
     c.close()
     r = county_cli("sample", "verify", str(d["id"]))
     assert r.exit_code == 1 and "内部错误" not in plain(r.stdout + r.stderr)
+
+
+def test_odd_csv_names_and_huge_cells_are_honest_exits(cli, tmp_path, db_path):
+    from ledgers import USCC, write_csv
+    p = write_csv(tmp_path / "台账[三墩镇].csv", ["企业名称", "统一社会信用代码", "所属县（市、区）", "备用"],
+                  [["杭州甲有限公司", USCC[0], "西湖区", "x"]])
+    r, data = cli.json("import", p, "--errors-to", tmp_path / "out")
+    assert r.exit_code == 0 and data["error_books"]  # the book's sheet gets a legal name; nothing crashes
+    p = write_csv(tmp_path / "长.csv", ["企业名称", "所属县（市、区）", "地址"], [["杭州乙有限公司", "西湖区", "长" * 140000]])
+    r = cli("import", p)
+    assert r.exit_code == 3 and "32,767" in plain(r.stderr)

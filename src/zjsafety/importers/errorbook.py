@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from zjsafety.core import labels
 from zjsafety.core.findings import Finding
 from zjsafety.core.paths import atomic_path, check_folder, unique_name
-from zjsafety.core.workbook import text as cell_text
+from zjsafety.core.workbook import sheet_title, text as cell_text
 from zjsafety.importers import markup
 from zjsafety.importers.headers import col_letter
 from zjsafety.importers.reader import Workbook, survey
@@ -105,12 +105,14 @@ def _marks(findings: list[Finding]) -> dict[str, dict[tuple[int, int], _Mark]]:
     return out
 
 
-def _summary_rows(findings: list[Finding]) -> list[tuple[list, str | None]]:
-    """(cells, link target) per finding, in sheet, row, column order."""
+def _summary_rows(findings: list[Finding], titles: dict[str, str] | None = None) -> list[tuple[list, str | None]]:
+    """(cells, link target) per finding, in sheet, row, column order; `titles`: a sheet's name in
+    a rebuilt workbook where the original is no legal sheet name (台账[三墩镇])."""
     rows = []
+    titles = titles or {}
     for f in sorted(findings, key=lambda f: (f.sheet or "", f.row or 0, markup.col_index(f.column) if f.column else -1)):
         where = f"{f.sheet}!{f.column or 'A'}{f.row}" if f.sheet and f.row else (f.sheet or "")
-        target = f"{_quote_sheet(f.sheet)}!{f.column or 'A'}{f.row}" if f.sheet and f.row else None
+        target = f"{_quote_sheet(titles.get(f.sheet, f.sheet))}!{f.column or 'A'}{f.row}" if f.sheet and f.row else None
         rows.append(([where, f.sheet, f.row, f.column, f.header, f.value, labels.finding(f.type),
                        for_township(f.message), _todo(f)], target))
     return rows
@@ -532,19 +534,21 @@ def _rebuild(src: Path, findings: list[Finding], dst: Path, progress=None) -> No
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     wrap = Alignment(wrap_text=True, vertical="top")
-    for values, target in _summary_rows(findings):
+    s = survey(src, include_hidden=True)
+    taken = {SUMMARY.lower()}
+    titles = {sh.name: sheet_title(sh.name, taken) for sh in s.sheets if not MARKED_SHEET.match(sh.name)}
+    for values, target in _summary_rows(findings, titles):
         cells = [_cell(ws, v) for v in values]
         for c in cells:
             c.alignment = wrap
         if target:
             cells[0].hyperlink = "#" + target
         ws.append(cells)
-    s = survey(src, include_hidden=True)
     with Workbook(s) as book:
         for sh in s.sheets:
             if MARKED_SHEET.match(sh.name):
                 continue  # the summary of an earlier round: this workbook gets its own
-            out = wb.create_sheet(sh.name[:31])
+            out = wb.create_sheet(titles[sh.name])
             cells = marks.get(sh.name, {})
             sheet = book.sheet(sh.name)
             for r, row in enumerate(sheet.rows, start=1):

@@ -105,7 +105,20 @@ def _csv_rows(text: str, path: Path) -> Iterator[list]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel_tab if path.suffix.lower() in (".tsv", ".txt") and "\t" in sample else csv.excel
-    return csv.reader(io.StringIO(text), dialect)
+    limit = refdata.load_toml("import.toml")["limits"]["max_cell_chars"]
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 22))  # a long cell is said (below), not a crash
+    rows = csv.reader(io.StringIO(text), dialect)
+
+    def checked() -> Iterator[list]:
+        try:
+            for row in rows:
+                if any(len(c) > limit for c in row):
+                    raise UnreadableInput(f"“{path.name}”第 {rows.line_num} 行有单元格超过 {limit:,} 个字符"
+                                          f"（Excel 的上限），未导入。", hint="请检查该行是否粘贴了整段文字或损坏的数据。")
+                yield row
+        except csv.Error as exc:
+            raise UnreadableInput(f"“{path.name}”第 {rows.line_num} 行不是可读的 CSV：{exc}，未导入。") from None
+    return checked()
 
 
 def _stamp(path: Path) -> tuple[int, int]:
