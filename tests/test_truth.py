@@ -74,3 +74,21 @@ def test_rules_are_counted_once_reductions_read_as_reductions_and_ids_are_shown(
     assert "规则编号accident-reduction" in plain(r.stdout)
     r = county_cli("audit", "explain", "二", "--scope", "西湖区", "--as-of", "2018-12-31")  # by its clause
     assert r.exit_code in (0, 1) and "没有规则" not in plain(r.stdout + r.stderr)
+
+
+def test_overdue_major_hazards_are_listed_by_ledger_number_with_file_and_row(tmp_path):
+    from zjsafety.demo import COUNTY, write_demo_ledgers
+    from zjsafety.importers.pipeline import import_files
+    from zjsafety.rules import audit
+    from zjsafety.store import connect
+    write_demo_ledgers(tmp_path)
+    conn = connect(tmp_path / "d.db")
+    import_files(conn, [tmp_path / "台账"], county=COUNTY)
+    rep = audit.run(conn, COUNTY, date(2018, 12, 31))
+    r = next(x for x in rep.results if x.rule == "listed-supervision" and not x.sector)
+    assert r.extra["overdue_count"] > 0 and all(str(i).startswith("XH") for i in r.extra["overdue"])
+    items = audit.explain(conn, "listed-supervision", COUNTY, date(2018, 12, 31))
+    overdue = [i for i in items if i["label"].startswith("超期未整改")]
+    assert len(overdue) == r.extra["overdue_count"]
+    assert all(i["file"] == "隐患排查治理台账.xlsx" and i["row"] and "整改期限" in i["label"] for i in overdue)
+    conn.close()

@@ -140,6 +140,13 @@ class ListedSupervision(SimpleRatio):
     needs_columns = ((("listed",), "隐患台账中没有“是否挂牌督办”一列（或从未填写），无法计算挂牌督办率"),)
     sql = staticmethod(q.listed_supervision_sql)
 
+    def explain(self, ctx, county, sector):
+        """The major hazards not listed, then those past their deadline and still open as of the
+        date (by ledger number, enterprise, deadline, file and row)."""
+        listed = super().explain(ctx, county, sector)
+        _, params = self.item_query(ctx)
+        return listed + q.explain_items(ctx.conn, ctx.scope, q.overdue_sql(), params, county=county, sector=sector)
+
     def run(self, ctx):
         res = super().run(ctx)
         start = (self.p.window_start or EVER).isoformat()

@@ -260,12 +260,24 @@ def overdue_major_hazards(conn, scope, start: str, end: str) -> dict[str, list[s
     still open as of `end` (CLOSED_BY_END), by deadline (one pass for every county of the scope)."""
     out: dict[str, list[str]] = {}
     for county, item in conn.execute(bind(conn, scope, f"""
-        SELECT sm.county, COALESCE(h.hazard_no, h.natural_key) FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
+        SELECT sm.county, COALESCE(h.hazard_no, e.name || '：' || h.description)
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end
           AND NOT ({CLOSED_BY_END})
         ORDER BY sm.county, h.deadline, COALESCE(h.hazard_no, h.natural_key)"""), {"start": start, "end": end}):
         out.setdefault(county, []).append(item)
     return out
+
+
+def overdue_sql() -> str:
+    """Major hazards found in the window whose deadline passed by :end; hit = closed by :end
+    (CLOSED_BY_END). Named by their ledger number, else enterprise and description."""
+    return f"""
+        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
+               '超期未整改：' || e.name || '，' || h.description || '（整改期限 ' || h.deadline || '）' AS label,
+               ({CLOSED_BY_END}) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
+        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end"""
 
 
 def dual_report_sql() -> str:
