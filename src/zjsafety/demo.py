@@ -303,8 +303,10 @@ def audit_stage(conn, folder: Path, say) -> dict:
     """The county at the end of 2018, with its workbook."""
     report = audit.run(conn, COUNTY, date(2018, 12, 31))
     path = write_audit_xlsx(report, audit.explain_all(conn, report), folder / "核查结果_西湖区_2018.xlsx")
-    counts = {s: sum(1 for r in report.results if r.status == s) for s in ("pass", "fail", "amber", "n/a")}
-    say(f"核查（截至 2018-12-31）：达标 {counts['pass']}，未达标 {counts['fail']}，预警 {counts['amber']}，"
+    by_rule = report.rule_statuses()  # each rule once, by its worst figure
+    counts = {s: sum(1 for st in by_rule.values() if st == s) for s in ("pass", "fail", "amber", "n/a")}
+    say(f"核查（截至 2018-12-31）：指标 {len(by_rule)} 项（按县和行业领域 {len(report.results)} 个结果），"
+        f"按最差结果计：达标 {counts['pass']}，未达标 {counts['fail']}，预警 {counts['amber']}，"
         f"无数据 {counts['n/a']}；工作簿：{path}")
     return {"audit": counts, "audit_xlsx": str(path)}
 

@@ -34,12 +34,7 @@ def _intro(data: ReportData) -> list[Block]:
     a, phase = data.audit, data.phase
     phase_text = (f"三年行动处于“{phase['name']}”阶段（{phase['clause']}，{phase['start']}至{phase['end']}）"
                   if phase else "不在三年行动的实施期内")
-    # a rule is counted once, by its worst figure (county × sector rows are the rule's parts)
-    worst = ["fail", "partial", "amber", "n/a", "pass"]
-    by_rule: dict[str, str] = {}
-    for r in a.results:
-        by_rule[r.rule] = min(by_rule.get(r.rule, "pass"), r.status, key=worst.index) if r.status in worst else \
-            by_rule.get(r.rule, r.status)
+    by_rule = a.rule_statuses()  # a rule is counted once, by its worst figure
     counts = {s: sum(1 for st in by_rule.values() if st == s) for s in labels.STATUS}
     tally = "，".join(f"{labels.status(s)} {n} 项" for s, n in counts.items() if n or s != "partial")
     return [("h1", data.title),

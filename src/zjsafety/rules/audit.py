@@ -39,6 +39,16 @@ class AuditReport:
         """1 when a figure is not met, or cannot be judged for want of some counties' data."""
         return 1 if any(r.status in ("fail", "partial") for r in self.results) else 0
 
+    def rule_statuses(self) -> dict[str, str]:
+        """Each rule once, by its worst figure (its county × sector rows are its parts)."""
+        worst = ["fail", "partial", "amber", "n/a", "pass"]
+        out: dict[str, str] = {}
+        for r in self.results:
+            now = out.get(r.rule)
+            out[r.rule] = r.status if now is None else min(now, r.status, key=lambda s: worst.index(s)
+                                                             if s in worst else len(worst))
+        return out
+
     def to_dict(self) -> dict:
         d = {"plan": self.plan, "plan_title": self.plan_title, "as_of": self.as_of.isoformat(),
              "scope": self.scope, "scope_name": divisions.full_name(self.scope), "settings": self.settings,
