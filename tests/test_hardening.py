@@ -151,3 +151,18 @@ def test_odd_csv_names_and_huge_cells_are_honest_exits(cli, tmp_path, db_path):
     p = write_csv(tmp_path / "长.csv", ["企业名称", "所属县（市、区）", "地址"], [["杭州乙有限公司", "西湖区", "长" * 140000]])
     r = cli("import", p)
     assert r.exit_code == 3 and "32,767" in plain(r.stderr)
+
+
+def test_settings_and_map_drafts_never_land_on_the_database_or_a_ledger(tmp_path, monkeypatch):
+    from conftest import Cli
+    from ledgers import NAMES, USCC
+    monkeypatch.chdir(tmp_path)
+    c = Cli(tmp_path / "t.db")
+    c("init")
+    before = (tmp_path / "t.db").read_bytes()
+    r = c("--config", tmp_path / "t.db", "init", "--scope", "西湖区")
+    assert r.exit_code == 2 and (tmp_path / "t.db").read_bytes() == before
+    p = xlsx(tmp_path / "名单.xlsx", ["企业名称", "统一社会信用代码", "乱列"], [[NAMES[0], USCC[0], "x"]])
+    ledger = p.read_bytes()
+    r = c("import", p, "--suggest-map", p)
+    assert r.exit_code == 2 and p.read_bytes() == ledger

@@ -85,7 +85,8 @@ zjsafety import 部门名单.xlsx --suggest-map 映射.toml   再：zjsafety imp
                                   include_hidden=include_hidden, replace=replace, correct_uscc=fix,
                                   level=level, enterprise=enterprise, year=year, progress=prog)
             if suggest_map is not None:
-                from zjsafety.core.paths import write_text
+                from zjsafety.core.paths import check_output, write_text
+                check_output(suggest_map, reads=[("台账", Path(f.path)) for f in result.files], what="列名映射草稿")
                 from zjsafety.importers.headers import load_synonyms
                 from zjsafety.importers.suggest import draft
                 write_text(suggest_map, draft(result, load_synonyms(map_file)))

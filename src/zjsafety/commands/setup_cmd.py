@@ -34,8 +34,11 @@ zjsafety --db 杭州市.db init --scope 杭州市
                        "as_of": day.isoformat() if day else None, "plan": load_pack(plan)["plan"] if plan else None,
                        "output": str(output) if output else None, "db": str(db) if db else None}
             from zjsafety.commands.options import state
-            # the file --config (or $ZJSAFETY_CONFIG) names, else ./zjsafety.toml
-            written = settings.save(settings.find_file(state.config) or Path(settings.FILE_NAME), updates)
+            from zjsafety.core.paths import check_output
+            # the file --config (or $ZJSAFETY_CONFIG) names, else ./zjsafety.toml — never the database
+            target = settings.find_file(state.config) or Path(settings.FILE_NAME)
+            check_output(target, reads=[("数据库", Path(db) if db else run.db_path)], what="设置文件")
+            written = settings.save(target, updates)
             run = Run(db, as_json, debug, new_config=True)
         with run.open_db() as conn:
             v = schema_version(conn)
