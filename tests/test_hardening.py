@@ -166,3 +166,153 @@ def test_settings_and_map_drafts_never_land_on_the_database_or_a_ledger(tmp_path
     ledger = p.read_bytes()
     r = c("import", p, "--suggest-map", p)
     assert r.exit_code == 2 and p.read_bytes() == ledger
+
+
+def _ods_bomb(path, rows: int, cols: int, full: bool = True):
+    """A .ods of a few KB whose last row, holding a value, is repeated `rows` times across
+    `cols` columns (calamine builds the whole rectangle)."""
+    import zipfile
+    from ledgers import ods
+    ods(path, ["企业名称", "行业领域"], [["杭州甲有限公司", "工贸"]])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    value = b' office:value-type="float" office:value="1"' if full else b""
+    row = (b'<table:table-row table:number-rows-repeated="%d"><table:table-cell table:number-columns-repeated="%d"%s/>'
+           b"</table:table-row>" % (rows, cols, value))
+    parts["content.xml"] = parts["content.xml"].replace(b"</table:table>", row + b"</table:table>")
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return path
+
+
+def _xls_bomb(src, dst, row: int, col: int):
+    """A real .xls whose last text cell is moved to (row, col), as a crafted file would put it."""
+    import shutil
+    import struct
+    import olefile
+    shutil.copy(src, dst)
+    with olefile.OleFileIO(str(dst), write_mode=True) as ole:
+        data = bytearray(ole.openstream("Workbook").read())
+        i, last = 0, None
+        while i + 4 <= len(data):
+            kind, size = struct.unpack_from("<HH", data, i)
+            if kind in (0x00FD, 0x0203, 0x027E):
+                last = i
+            i += 4 + size
+        struct.pack_into("<HH", data, last + 4, row, col)
+        ole.write_stream("Workbook", bytes(data))
+    return dst
+
+
+def test_a_crafted_ods_or_xls_is_refused_before_calamine_allocates(cli, tmp_path, db_path):
+    from pathlib import Path
+    cli("init")
+    before = dump(db_path)
+    peer = Path(__file__).parent / "fixtures" / "peer" / "xlrd" / "ragged.xls"
+    bombs = [_ods_bomb(tmp_path / "重复行.ods", 1_048_570, 16_384),
+             _ods_bomb(tmp_path / "九千万.ods", 5_500, 16_384),
+             _xls_bomb(peer, tmp_path / "远处单元格.xls", 65_535, 16_383),
+             _xls_bomb(peer, tmp_path / "远处单元格.et", 65_535, 16_383)]
+    for bomb in bombs:
+        assert bomb.stat().st_size < 40_000
+        r = cli("import", bomb)
+        assert r.exit_code == 3, (bomb.name, r.stdout, r.stderr)
+        assert bomb.name in plain(r.stderr) and "未导入" in plain(r.stderr)
+    assert dump(db_path) == before
+
+
+def test_empty_repeated_rows_as_libreoffice_writes_them_are_no_bomb(cli, tmp_path, db_path):
+    # every .ods LibreOffice saves ends with a million empty rows, repeated
+    from conftest import q
+    cli("init")
+    good = _ods_bomb(tmp_path / "企业.ods", 1_048_570, 16_384, full=False)
+    r = cli("import", good, "--county", "西湖区")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert q(db_path, "SELECT name FROM enterprise") == [("杭州甲有限公司",)]
+
+
+def test_a_full_disk_during_import_is_the_machines_fault_and_keeps_the_database(cli, tmp_path, db_path, monkeypatch):
+    # SQLite's max_page_count is how a full disk looks to it (SQLITE_FULL), without filling one
+    import sqlite3
+    from zjsafety.store import connection
+    from ledgers import NAMES, USCC
+    cli("init")
+    cli("import", xlsx(tmp_path / "e.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"],
+                       [[NAMES[0], USCC[0], "西湖区", "工矿商贸"]]))
+    before = dump(db_path)
+    pages = sqlite3.connect(db_path).execute("PRAGMA page_count").fetchone()[0]
+    configure = connection._configure
+
+    def full(conn):
+        configure(conn)
+        conn.execute(f"PRAGMA max_page_count = {pages + 3}")
+    monkeypatch.setattr(connection, "_configure", full)
+    rows = [[f"杭州第{i}有限公司", "", "西湖区", "工矿商贸"] for i in range(3000)]
+    r = cli("import", xlsx(tmp_path / "多.xlsx", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域"], rows))
+    assert r.exit_code == 3, r.stdout + r.stderr
+    assert "磁盘" in plain(r.stderr) and "内部错误" not in plain(r.stderr)
+    monkeypatch.setattr(connection, "_configure", configure)
+    assert dump(db_path) == before
+
+
+def test_memory_running_out_is_exit_3_with_a_hint(cli, tmp_path, monkeypatch):
+    from zjsafety.importers import reader
+    cli("init")
+
+    def no_memory(*a, **k):
+        raise MemoryError()
+    monkeypatch.setattr(reader, "sha256_of", no_memory)
+    r = cli("import", xlsx(tmp_path / "e.xlsx", ["企业名称", "行业领域"], [["杭州甲有限公司", "工贸"]]))
+    assert r.exit_code == 3 and "内存不足" in plain(r.stderr), r.stderr
+
+
+def test_a_file_size_limit_on_a_report_is_exit_3(tmp_path):
+    # ulimit -f: Python ignores SIGXFSZ, so the write fails with EFBIG
+    import os
+    import resource
+    import subprocess
+    import sys
+    env = {**os.environ, "ZJSAFETY_DB": str(tmp_path / "d.db")}
+    run = [sys.executable, "-m", "zjsafety"]
+    subprocess.run(run + ["demo", "--dir", str(tmp_path / "演示")], env=env, cwd=tmp_path, capture_output=True, check=False)
+    db = next((tmp_path / "演示").glob("*.db"))
+
+    def small():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+    p = subprocess.run(run + ["--db", str(db), "report", "--scope", "西湖区", "--as-of", "2019-06-30",
+                              "-o", str(tmp_path / "报告.xlsx")],
+                       env=env, cwd=tmp_path, capture_output=True, text=True, preexec_fn=small)
+    assert p.returncode == 3, p.stderr
+    assert "Traceback" not in p.stderr and "内部错误" not in p.stderr
+    assert not (tmp_path / "报告.xlsx").exists() and not list(tmp_path.glob("*.tmp*"))
+
+
+def test_a_county_file_made_to_multiply_in_a_merge_is_stopped(tmp_path):
+    # our schema, but 4,000 same-named enterprises by name only against 4,000 with a USCC in
+    # another county: 16 million pairs for the same-name check, from two files of a few hundred KB
+    from conftest import Cli
+    from zjsafety.store import connect
+
+    def county(path, code, with_uscc):
+        conn = connect(path)
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO enterprise(natural_key, uscc, name, name_norm, county_code) VALUES (?,?,?,?,?)",
+                         [(f"k{code}{i}", f"91{code}{i:010d}" if with_uscc else None, "杭州甲有限公司", "杭州甲",
+                           code) for i in range(4000)])
+        conn.execute("COMMIT")
+        conn.close()
+        return path
+    a, b = county(tmp_path / "西湖区.db", "330106", True), county(tmp_path / "拱墅区.db", "330105", False)
+    r = Cli(tmp_path / "x.db")("merge", a, b, "-o", tmp_path / "市.db", db=False)
+    assert r.exit_code == 3, r.stdout + r.stderr
+    assert "拱墅区.db" in plain(r.stderr) and "计算量" in plain(r.stderr)
+    assert not (tmp_path / "市.db").exists()
+
+
+def test_a_huge_scope_is_refused_at_once_quoting_only_its_start(cli):
+    import time
+    t = time.monotonic()
+    r = cli("init", "--scope", "杭" * 600_000)
+    assert r.exit_code == 2 and "共600,000字" in plain(r.stderr), r.stderr
+    assert len(r.stderr) < 5_000 and time.monotonic() - t < 10

@@ -36,6 +36,8 @@ class App(ZhGroup):
                 code = _fail(as_json, 130, "Interrupted", "已中断（Ctrl-C）：正在进行的写入已撤销，之前已完成的步骤保留。")
         except Exception as exc:  # noqa: BLE001  (every failure is told, none as a traceback)
             code = _handle(exc, as_json, "--debug" in argv)
+            if not ("--debug" in argv or state.debug):
+                _drop_half_written(exc)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -56,6 +58,9 @@ def _handle(exc: Exception, as_json: bool, debug: bool) -> int:
     fault = machine_fault(exc)
     if fault is not None:
         return _fail(as_json, fault.exit_code, "MachineError", fault.message, fault.hint)
+    if isinstance(exc, MemoryError):  # the machine's limit (a huge ledger, a small PC), not our bug
+        return _fail(as_json, 3, "MachineError", "内存不足，操作未完成；数据库未作改动。",
+                     "请关闭其他程序后重试，或把台账拆成几个较小的文件分别导入；按县（市、区）分别核查、生成报告也可减少用量。")
     if isinstance(exc, OSError):  # a path that cannot be read or written: the machine's, not ours
         where = f"“{exc.filename}”" if exc.filename else ""
         return _fail(as_json, 3, "OSError", f"文件操作失败{where}：{exc.strerror or exc}",
@@ -63,6 +68,22 @@ def _handle(exc: Exception, as_json: bool, debug: bool) -> int:
     return _fail(as_json, 4, "InternalError", f"内部错误：{type(exc).__name__}: {exc}",
                  "这是 zjsafety 的问题，不是您的数据的问题。加 --debug 可查看详细信息，请把它发给维护人员。",
                  title="内部错误")
+
+
+def _drop_half_written(exc: BaseException) -> None:
+    """Writers left half-way (a full disk inside openpyxl's generators) complain again when
+    they are collected: the fault has been told once, so they are let go quietly."""
+    import gc
+    seen = set()
+    while exc is not None and id(exc) not in seen:  # the fault and the ones it was raised from
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _fail(as_json: bool, code: int, kind: str, message: str, hint: str | None = None, title: str = "错误") -> int:

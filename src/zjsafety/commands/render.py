@@ -15,12 +15,15 @@ from rich.text import Text
 
 from zjsafety.core import divisions, labels
 from zjsafety.core.clock import beijing
+from zjsafety.core.normalize import clip
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
 
 
 def error_panel(message: str, hint: str | None = None, title: str = "错误") -> None:
+    if len(message) > 4000:  # a value quoted whole somewhere: laying it out would take minutes
+        message = clip(message, 4000)
     body = Text(message, overflow="fold")
     if hint:
         body.append("\n" + hint, style="dim")

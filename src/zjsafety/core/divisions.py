@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from zjsafety.core import refdata
-from zjsafety.core.normalize import CellError, clean_text, fold
+from zjsafety.core.normalize import CellError, clean_text, clip, fold
 
 PROVINCE = "330000"
+LONGEST_NAME = 24  # characters in the longest name a division may be written with, and more
 _SUFFIX = re.compile(r"(畲族自治县|自治县|新区|区|县|市)$")
 
 
@@ -107,11 +108,11 @@ def resolve(value: object, *, strict: bool = False) -> str | None:
         code = key if len(key) == 6 else key + "00"
         if code in all_divisions():
             return code
-        raise CellError("unknown_division", f"行政区划代码“{s}”不在浙江省区划表中")
+        raise CellError("unknown_division", f"行政区划代码“{clip(s)}”不在浙江省区划表中")
     hits = _index().get(key)
     near = None
     if not hits:
-        for n in range(len(key) - 1, 1, -1):
+        for n in range(min(len(key) - 1, LONGEST_NAME), 1, -1):  # a name is a few characters long
             near = _index().get(key[:n])
             if near:
                 break
@@ -119,7 +120,7 @@ def resolve(value: object, *, strict: bool = False) -> str | None:
             hits = near
     if not hits:
         hint = ("；最接近的是：" + "、".join(f"{full_name(c)}({c})" for c in _prefer_current(near))) if near else ""
-        raise CellError("unknown_division", f"“{s}”不是浙江省的县（市、区）、市或省的名称或代码{hint}")
+        raise CellError("unknown_division", f"“{clip(s)}”不是浙江省的县（市、区）、市或省的名称或代码{hint}")
     hits = _prefer_current(hits)
     if len(hits) > 1:
         cands = "、".join(f"{full_name(c)}({c})" for c in hits)

@@ -29,6 +29,12 @@ class CellError(ValueError):
 _WS = re.compile(r"\s+")
 
 
+def clip(text: str, keep: int = 60) -> str:
+    """A value quoted in a message, shortened when long (a 600k-character option would
+    otherwise fill the screen and take a minute to lay out)."""
+    return text if len(text) <= keep else f"{text[:keep]}…（共 {len(text):,} 字）"
+
+
 def clean_text(v: object) -> str | None:
     """Strip a cell to text; blank, whitespace-only and None become None."""
     if v is None:

@@ -93,10 +93,30 @@ def atomic_path(path: Path) -> Iterator[Path]:
     staged = Staged(path)
     try:
         yield staged.tmp
-    except BaseException:
+    except BaseException as exc:
         staged.discard()
+        fault = write_fault(exc, Path(path))
+        if fault is not None:
+            raise fault from None
         raise
     staged.publish()
+
+
+# what a full disk, a file-size limit (ulimit -f) or a failing disk looks like to the writers:
+# OSError from Python and zipfile, "IO_ENOSPC" and the like from lxml (openpyxl, python-docx)
+_IO_CODES = ("IO_ENOSPC", "IO_EFBIG", "IO_EIO", "IO_EDQUOT", "IO_EROFS", "IO_EACCES")
+
+
+def write_fault(exc: BaseException, path: Path) -> MachineError | None:
+    """A failure while writing `path` that is the machine's, told with what to do."""
+    if isinstance(exc, OSError) and not isinstance(exc, PermissionError):
+        why = exc.strerror or str(exc)
+    elif type(exc).__name__ == "SerialisationError" and any(c in str(exc) for c in _IO_CODES):
+        why = str(exc)
+    else:
+        return None
+    return MachineError(f"无法写入“{path}”：{why}，未生成该文件。",
+                        hint="请检查磁盘空间、文件大小限制和写入权限，腾出空间后重试。")
 
 
 def write_text(path: Path, text: str) -> Path:

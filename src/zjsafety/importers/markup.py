@@ -66,14 +66,14 @@ def strings_member(z: zipfile.ZipFile) -> str | None:
     return None
 
 
-def _limits() -> dict:
+def limits() -> dict:
     return refdata.load_toml("import.toml")["limits"]
 
 
 def check_archive(z: zipfile.ZipFile, file_name: str) -> None:
     """Declared sizes of the sheet and string parts within the limits (an archive's central
     directory says them without inflating anything)."""
-    lim = _limits()
+    lim = limits()
     sst = strings_member(z)
     for info in z.infolist():
         mb = info.file_size / (1 << 20)
@@ -93,7 +93,7 @@ def check_strings(z: zipfile.ZipFile, file_name: str) -> None:
     member = strings_member(z)
     if member is None:
         return
-    lim = _limits()["max_cell_chars"]
+    lim = limits()["max_cell_chars"]
     carry = b""
     with z.open(member) as fh:
         while True:
@@ -151,7 +151,7 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
     The extent matters only where it could be large: a sheet whose cells all lie in columns A–Z
     spans at most 26 × 1,048,576 cells (within the limit), so for it only a row number beyond
     Excel's is looked for; once a wider column appears, every row number counts."""
-    lim = _limits()
+    lim = limits()
     m = Markup()
     carry = b""
     wide = False
@@ -200,7 +200,7 @@ def scan(z: zipfile.ZipFile, member: str, sheet: str, file_name: str) -> Markup:
                                       hint="文件可能已损坏或被构造过；" + SAVE_AGAIN)
             if not chunk:
                 break
-    _check_extent(m, sheet, file_name, lim)
+    check_extent(m, sheet, file_name, lim)
     return m
 
 
@@ -229,7 +229,7 @@ def _special(part: bytes) -> dict[tuple[int, int], tuple[str, str]]:
     return cells
 
 
-def _check_extent(m: Markup, sheet: str, file_name: str, lim: dict) -> None:
+def check_extent(m: Markup, sheet: str, file_name: str, lim: dict) -> None:
     cols = m.columns or 26
     where = f"“{file_name}”的工作表“{sheet}”"
     if m.rows > lim["max_rows"] or cols > lim["max_columns"]:

@@ -23,7 +23,7 @@ import python_calamine as pc
 
 from zjsafety.core import refdata
 from zjsafety.core.errors import UnreadableInput, UsageError
-from zjsafety.importers import markup
+from zjsafety.importers import extent, markup
 
 HEAD_ROWS = 32  # the header is looked for in the first 30 rows; two more show a data row
 
@@ -202,7 +202,8 @@ def _open_calamine(path: Path, fmt: str):
 
 
 def _survey_calamine(path, fmt, digest, stamp, include_hidden) -> Survey:
-    """.xls, .et and .ods: small by nature (an .xls holds 65,536 rows at most), read by calamine."""
+    """.xls, .et and .ods, read by calamine once their extent is known to be within the limits."""
+    (extent.check_ods if fmt == "zip" else extent.check_xls)(path)
     wb = _open_calamine(path, fmt)
     kind = "ods" if fmt == "zip" else "xls"
     sheets, skipped = [], []

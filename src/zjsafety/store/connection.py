@@ -59,8 +59,7 @@ def migrate(conn: sqlite3.Connection, target: int = schema.LATEST) -> int:
             else:
                 _python_step(conn, step, record)
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            rollback(conn)
             raise
     if current < target:
         _load_reference(conn)
@@ -158,6 +157,16 @@ def connect(path: str | os.PathLike | None = None, *, upgrade: bool = True,
 
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already: on a full disk (SQLITE_FULL) or
+    an I/O error it rolls back by itself, and a second ROLLBACK would hide the real fault."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (Ctrl-C included)."""
@@ -165,7 +174,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     else:
         conn.execute("COMMIT")

@@ -8,9 +8,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zjsafety.core import refdata
 from zjsafety.core.errors import DatabaseError, UsageError
 from zjsafety.core.paths import atomic_path, check_output
 from zjsafety.store import connect, schema_version
+from zjsafety.store.connection import rollback
 from zjsafety.store import merge_sql as m
 from zjsafety.store.schema import LATEST
 
@@ -55,6 +57,7 @@ def merge(sources: list[Path], output: Path) -> MergeReport:
 def _merge_one(conn, p: Path, report: MergeReport) -> dict:
     label = p.name
     conn.execute("ATTACH DATABASE ? AS src", (str(p.resolve()),))  # read only: we only SELECT
+    _bound(conn, p)
     try:
         conn.execute("BEGIN IMMEDIATE")
         for c in m.enterprise_conflicts(conn):
@@ -80,13 +83,33 @@ def _merge_one(conn, p: Path, report: MergeReport) -> dict:
                 entry[f"{table}_already_present"] = dup
         m.copy_hazard_history(conn, before)
         conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+    except BaseException as exc:
+        rollback(conn)
+        if isinstance(exc, sqlite3.OperationalError) and "interrupt" in str(exc):  # the bound, reached
+            raise DatabaseError(f"合并“{p.name}”所需的计算量远超其大小，可能是被构造或改动过的文件，未合并，输出文件未生成。",
+                                hint="请用该县 zjsafety 生成的原始数据库文件，或去掉该文件后重新合并。") from None
         raise
     finally:
+        conn.set_progress_handler(None, 0)
         conn.execute("DETACH DATABASE src")
     return entry
+
+
+_STEP = 1000  # SQLite instructions between two calls of the progress handler
+
+
+def _bound(conn: sqlite3.Connection, p: Path) -> None:
+    """A merge works in proportion to the pages it reads and writes: a county file whose data
+    is made to multiply (thousands of same-named enterprises meeting thousands) is stopped
+    once it has cost many times what its size allows, instead of running for hours."""
+    pages = sum(conn.execute(f"PRAGMA {db}.page_count").fetchone()[0] for db in ("main", "src"))
+    budget = max(pages, 1000) * refdata.load_toml("import.toml")["limits"]["merge_steps_per_page"] // _STEP
+    calls = [0]
+
+    def tick() -> int:
+        calls[0] += 1
+        return calls[0] > budget  # non-zero: SQLite interrupts the statement
+    conn.set_progress_handler(tick, _STEP)
 
 
 def _check_source(p: Path) -> None:

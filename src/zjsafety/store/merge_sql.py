@@ -50,13 +50,16 @@ def enterprise_conflicts(conn: sqlite3.Connection) -> list[dict]:
 
 def same_name_conflicts(conn: sqlite3.Connection) -> list[dict]:
     """An enterprise one database holds by name only and the other holds, under the same
-    normalised name, with a USCC in another county: perhaps one enterprise counted twice."""
-    return [dict(r) for r in conn.execute("""
+    normalised name, with a USCC in another county: perhaps one enterprise counted twice.
+    One line per enterprise of the county file (with the first such match), so that the list
+    never outgrows the file."""
+    return [{k: r[k] for k in r.keys() if k != "first_match"} for r in conn.execute("""
         SELECT s.name AS name, s.natural_key AS key, s.county_code AS other_county, m.county_code AS kept_county,
-               COALESCE(m.uscc, s.uscc) AS uscc
+               COALESCE(m.uscc, s.uscc) AS uscc, MIN(m.id) AS first_match
         FROM src.enterprise s JOIN main.enterprise m ON m.name_norm = s.name_norm
         WHERE COALESCE(m.county_code, '') != COALESCE(s.county_code, '')
-          AND ((s.uscc IS NULL AND m.uscc IS NOT NULL) OR (s.uscc IS NOT NULL AND m.uscc IS NULL))""")]
+          AND ((s.uscc IS NULL AND m.uscc IS NOT NULL) OR (s.uscc IS NOT NULL AND m.uscc IS NULL))
+        GROUP BY s.id ORDER BY s.id""")]
 
 
 def hazard_conflicts(conn: sqlite3.Connection) -> list[dict]:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from zjsafety import __version__
 from zjsafety.core.clock import utc_now
+from zjsafety.store.connection import rollback
 
 _CHUNK = 900  # stay under SQLite's variable limit on old builds
 CLOSED_STATUSES = ("已整改", "已销号")
@@ -167,7 +168,7 @@ def import_transaction(conn: sqlite3.Connection, *, dry_run: bool) -> Iterator[_
     try:
         yield tx
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         tx.rollback = True
         raise
     else:
