@@ -33,6 +33,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", text)
     text = re.sub(r"\b[0-9a-f]{16}…", "<sha256>…", text)
     text = re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(\+00:00|Z)?", "<time>", text)
+    text = re.sub(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}(:\d{2})?", "<time>", text)
     today = beijing_today()
     text = text.replace(f"{today.year}年{today.month}月{today.day}日", "<today>").replace(today.isoformat(), "<today>")
     return text

@@ -68,8 +68,12 @@ def test_docx_md_html_carry_the_same_figures(county_cli, tmp_path):
     body = [[c.text for c in row.cells] for row in detail.rows[1:]]
     assert len(body) == len(results)
     for row, res in zip(body, results):
-        assert row[0] == res["clause"] and row[1] == res["title"]
-        assert row[7] == ("—" if res["ratio"] is None else f"{res['ratio']:.1%}")
+        # clause numbers as the plan writes them, full-width: 四（二）1
+        assert row[0] == res["clause"].replace("(", "（").replace(")", "）") and row[1] == res["title"]
+        if res["rule"] == "accident-reduction" and res["ratio"] is not None:  # lower is better: read as a fall
+            assert row[7] == f"下降{1 - res['ratio']:.1%}"
+        else:
+            assert row[7] == ("—" if res["ratio"] is None else f"{res['ratio']:.1%}")
 
 
 class _Collect(HTMLParser):
@@ -108,7 +112,7 @@ def test_progress_since(county_cli, tmp_path):
     out = tmp_path / "r.md"
     county_cli("report", "--scope", "330106", "--as-of", AS_OF, "--since", "2018-01-01", "-o", out)
     text = out.read_text(encoding="utf-8")
-    assert "自2018-01-01以来的进展" in text
+    assert "本期变化情况" in text and "2018年1月1日至2018年12月31日" in text
     conn = connect(county_cli.db)
     data = build(conn, "330106", date(2018, 12, 31), since=date(2018, 1, 1))
     conn.close()

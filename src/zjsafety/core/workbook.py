@@ -135,7 +135,10 @@ def print_setup(ws, *, landscape: bool = True, title_rows: str | None = None) ->
 
 
 def save(wb: Workbook, path: Path) -> Path:
-    """Write the workbook whole or not at all (see core.paths.atomic_path)."""
+    """Write the workbook whole or not at all (see core.paths.atomic_path), saying which
+    program made it (openpyxl would name itself)."""
+    from zjsafety import __version__
+    wb.properties.creator = wb.properties.lastModifiedBy = f"zjsafety {__version__}"
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path

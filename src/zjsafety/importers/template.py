@@ -40,6 +40,23 @@ _HELP = {
 }
 
 
+# the hidden 选项 sheet's column headings (a clerk who unhides it reads what each list is)
+_LIST_NAMES = {"sector": "行业领域", "parse_bool": "是否", "parse_hazard_status": "整改情况", "parse_major": "隐患级别",
+               "parse_level": "督查层级", "parse_accident_related": "事故/非事故", "parse_enterprise_status": "企业状态",
+               "township": "乡镇（街道）", "parse_division": "县（市、区）"}
+# fields that hold names and descriptions get room for them
+_WIDE = {"name": 34, "description": 44, "address": 36, "title": 40, "measures": 40, "content": 40, "result": 30,
+         "remark": 30, "hazard_type": 16, "uscc": 24, "enterprise": 34}
+
+
+def _width(fname: str, header: str, parser: str | None) -> int:
+    if fname in _WIDE:
+        return _WIDE[fname]
+    if parser == "parse_date":
+        return 13
+    return max(12, min(40, len(header) * 2 + 4))
+
+
 def _parser(model, fname: str) -> str | None:
     for meta in model.model_fields[fname].metadata:
         name = parser_name(meta)
@@ -96,7 +113,8 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
     list_ref: dict[str, str] = {}
     for i, (name, values) in enumerate(o for o in options.items() if o[1]):
         col = get_column_letter(i + 1)
-        lists.cell(row=1, column=i + 1, value=name)
+        lists.cell(row=1, column=i + 1, value=_LIST_NAMES.get(name, name)).font = Font(bold=True)
+        lists.column_dimensions[col].width = 16
         for r, v in enumerate(values, start=2):
             lists.cell(row=r, column=i + 1, value=v)
         list_ref[name] = f"选项!${col}$2:${col}${len(values) + 1}"
@@ -106,13 +124,13 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
         cell.fill = HEAD_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         letter = get_column_letter(c)
-        ws.column_dimensions[letter].width = max(12, min(40, len(header) * 2 + 4))
+        ws.column_dimensions[letter].width = _width(fname, header, parser)
         rng = f"{letter}2:{letter}{ROWS + 1}"
         key = "sector" if parser == "parse_sectors" else "township" if fname == "township" else parser
         if key in list_ref:
             dv = DataValidation(type="list", formula1=f"={list_ref[key]}", allow_blank=True,
                                 errorStyle="warning" if key == "sector" else "stop",
-                                error="请从下拉列表中选择", errorTitle="zjsafety")
+                                error="请从下拉列表中选择", errorTitle="填写提示")
             ws.add_data_validation(dv)
             dv.add(rng)
         checks = {"parse_date": ("date", "DATE(1949,1,1)", "DATE(2100,12,31)", "请填写日期，如 2018-06-30"),
@@ -122,7 +140,7 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
         if parser in checks:
             typ, lo, hi, msg = checks[parser]
             dv = DataValidation(type=typ, operator="between", formula1=lo, formula2=hi, allow_blank=True,
-                                error=msg, errorTitle="zjsafety")
+                                error=msg, errorTitle="填写提示")
             ws.add_data_validation(dv)
             dv.add(rng)
         if parser == "parse_date":
@@ -135,9 +153,9 @@ def write_template(kind: str, output: Path, *, conn=None, county: str | None = N
     ws.row_dimensions[1].height = 30
     print_setup(ws, landscape=True, title_rows="1:1")
     ins = wb.create_sheet("填写说明")
-    ins.append([f"{kinds[kind]['label']}（zjsafety 标准模板）"])
+    ins.append([f"{kinds[kind]['label']}（标准模板）"])
     ins["A1"].font = Font(bold=True, size=14)
-    ins.append(["带 * 的列必须填写。请勿修改表头；可以增加列，导入时会提示并忽略。每个企业一行，不要合并单元格。"])
+    ins.append([f"带 * 的列必须填写。请勿修改表头；可以增加列，导入时会提示并忽略。{kinds[kind]['row']}，不要合并单元格。"])
     ins.append([])
     ins.append(["列", "必填", "填写要求", "也可识别的列名"])
     for c in ins[4]:

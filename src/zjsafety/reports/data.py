@@ -42,9 +42,17 @@ class ReportData:
     def scope_name(self) -> str:
         return divisions.full_name(self.scope)
 
+    same_period: AuditReport | None = None  # with `since`: the progress rules a year before as_of
+    same_period_date: date | None = None
+
+    @property
+    def title_parts(self) -> list[str]:
+        """The title in words (the pack's wording), for breaking lines between them."""
+        return [p.format(scope=self.scope_name) for p in self.pack["report"]["title_parts"]]
+
     @property
     def title(self) -> str:
-        return f"{self.scope_name}安全生产综合治理三年行动进展情况报告"
+        return "".join(self.title_parts)
 
     def results(self, rule: str) -> list[Result]:
         return [r for r in self.audit.results if r.rule == rule]
@@ -68,14 +76,19 @@ class ReportData:
         return (self.audit.settings.get(rule) or {}).get("target_year") if rule else None
 
     def trend_rows(self) -> list[dict]:
-        """Per year: accidents and deaths, and the straight-line path value for each."""
+        """Per year from the base year (2016): accidents and deaths, and the straight-line path
+        value for each (the base year's path is the base itself)."""
         rows: dict[int, dict] = {}
+        base_year = self.pack.get("base_year")
         for r in self.trend:
             if r.status == "n/a" or r.level == "death_rate":
                 continue
             row = rows.setdefault(r.year, {"year": r.year})
             row[r.level] = r.numerator
             row[r.level + "_path"] = r.denominator * r.target
+            if base_year is not None and r.denominator is not None:
+                base = rows.setdefault(base_year, {"year": base_year})
+                base[r.level] = base[r.level + "_path"] = r.denominator
         return [rows[y] for y in sorted(rows)]
 
     def coverage_by_county(self) -> list[tuple[str, int, int]]:
@@ -99,6 +112,38 @@ class ReportData:
         titles = {m["code"]: m["title"] for m in plan["milestone"]}
         return [(r.scope, code, titles.get(code, "")) for r in self.audit.results
                 if r.extra.get("milestones") is not None for code in r.missing]
+
+
+    def pending_milestones(self) -> list[tuple[str, str, date]]:
+        """(county, title, deadline) of milestones not yet due and not yet done."""
+        plan = refdata.plan(self.pack["milestones"])
+        by_code = {m["code"]: m for m in plan["milestone"]}
+        return [(r.scope, by_code[code]["title"], by_code[code]["deadline"]) for r in self.county_rows()
+                if r.extra.get("milestones") is not None for code in r.extra.get("pending", []) if code in by_code]
+
+    def comparisons(self) -> list[tuple[str, list[tuple[Result, Result]]]]:
+        """Pairs (now, then) of the progress rules' figures that can be compared: cumulative
+        ones and those of the same year with the earlier date ("since"); yearly ones of a
+        later year with the same part of the year before ("same_period"), never a year just
+        begun with a whole one."""
+        rules = self.pack["report"]["progress_rules"]
+        key = lambda r: (r.rule, r.scope, r.sector, r.level)  # noqa: E731
+        before = {key(r): r for r in (self.before.results if self.before else [])}
+        earlier = {key(r): r for r in (self.same_period.results if self.same_period else [])}
+        since, same = [], []
+        for r in self.audit.results:
+            if r.rule not in rules or r.scope != self.audit.scope or r.ratio is None:
+                continue
+            b = before.get(key(r))
+            if b is not None and b.ratio is not None and b.year == r.year:
+                if abs(r.ratio - b.ratio) > 1e-9:
+                    since.append((r, b))
+                continue
+            e = earlier.get(key(r))
+            if r.year is not None and e is not None and e.ratio is not None and e.year == r.year - 1 \
+                    and abs(r.ratio - e.ratio) > 1e-9:
+                same.append((r, e))
+        return [("since", since), ("same_period", same)]
 
 
 def phase_at(day: date, plan_name: str) -> dict | None:
@@ -130,7 +175,17 @@ def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str
         data.before = run(conn, Scope(sc.code, since.year), since, plan=plan, allow_partial=allow_partial,
                           rules=pack["report"]["progress_rules"])
         data.changes = report_sql.changes(conn, sc, since.isoformat(), as_of.isoformat())
+        if since.year != as_of.year:  # yearly figures: the same part of the previous year
+            day = _year_before(as_of)
+            data.same_period_date = day
+            data.same_period = data.before if day == since else run(
+                conn, Scope(sc.code, day.year), day, plan=plan, allow_partial=allow_partial,
+                rules=pack["report"]["progress_rules"])
     return data
+
+
+def _year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
 
 
 def fmt_ratio(x: Any) -> str:

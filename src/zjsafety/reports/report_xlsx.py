@@ -58,19 +58,32 @@ def write_xlsx(data: ReportData, path: Path, *, public: bool = False) -> None:
         ch.x_axis.title = "年度"
         ch.add_data(Reference(tr.ws, min_col=2, max_col=5, min_row=1, max_row=len(trend) + 1), titles_from_data=True)
         ch.set_categories(Reference(tr.ws, min_col=1, min_row=2, max_row=len(trend) + 1))
+        for series in ch.series[1::2]:  # the target paths, dashed
+            series.graphicalProperties.line.dashStyle = "dash"
         ch.width, ch.height = 22, 11
         tr.ws.add_chart(ch, "G2")
     cov = data.coverage_by_county()
     if cov:
-        cs = add_sheet(wb, "覆盖率", head=["县（市、区）", "已覆盖", "应覆盖", "覆盖率", "目标"], widths=[18, 10, 10, 10, 10])
+        rule = next(r for r in a.results if r.rule == data.chart_rule("coverage"))
+        what = f"{rule.title}（{rule.clause}，各行业领域合计）"
+        cs = add_sheet(wb, "覆盖率", head_row=2, head=["县（市、区）", "已覆盖", "应覆盖", "覆盖率", "目标"],
+                       widths=[18, 10, 10, 10, 10])
+        cs.ws.cell(row=1, column=1, value=what).font = Font(bold=True)
         for c, n, d in cov:
             cs.write([divisions.full_name(c), n, d, n / d if d else None, 1.0], formats={4: "0.0%", 5: "0%"})
+        last = len(cov) + 2
         bc = BarChart()
-        bc.title = "各县（市、区）覆盖率"
+        bc.title = what
         bc.y_axis.numFmt = "0%"
         bc.y_axis.title = "覆盖率"
-        bc.add_data(Reference(cs.ws, min_col=4, min_row=1, max_row=len(cov) + 1), titles_from_data=True)
-        bc.set_categories(Reference(cs.ws, min_col=1, min_row=2, max_row=len(cov) + 1))
+        bc.y_axis.scaling.min, bc.y_axis.scaling.max = 0, 1.1
+        bc.add_data(Reference(cs.ws, min_col=4, min_row=2, max_row=last), titles_from_data=True)
+        bc.set_categories(Reference(cs.ws, min_col=1, min_row=3, max_row=last))
+        target = LineChart()  # the 100% target, a dashed line across the bars
+        target.add_data(Reference(cs.ws, min_col=5, min_row=2, max_row=last), titles_from_data=True)
+        target.series[0].graphicalProperties.line.dashStyle = "dash"
+        target.series[0].graphicalProperties.line.solidFill = "C0392B"
+        bc += target
         bc.width, bc.height = 22, 11
         cs.ws.add_chart(bc, "G2")
     save(wb, path)

@@ -39,12 +39,22 @@ def load_pack(plan: str | Path | None = None) -> dict[str, Any]:
     if missing:
         raise UsageError(f"规则包“{p.name}”缺少设置：{'、'.join(missing)}")
     pack["_path"] = str(p)
+    pack["report"] = _report_wording(pack["report"])
     ids = {r.p.id for r in build_rules(pack)}  # every rule's settings checked now, not when a command reaches it
     named = [x for sec in pack["section"] for x in sec.get("rules", [])] + list(pack["report"]["progress_rules"])
     unknown = sorted(set(named) - ids)
     if unknown:
         raise UsageError(f"规则包“{p.name}”的 section 或 report 中提到的规则不存在：{'、'.join(unknown)}")
     return pack
+
+
+def _report_wording(own: dict[str, Any]) -> dict[str, Any]:
+    """The report's wording: data/report.toml, overridden key by key by the pack's [report]."""
+    base = refdata.load_toml("report.toml")
+    merged = {**base, **own}
+    merged["attachments"] = {**base["attachments"], **own.get("attachments", {})}
+    merged.setdefault("next", {})
+    return merged
 
 
 def build_rules(pack: dict[str, Any]) -> list[Rule]:

@@ -24,15 +24,36 @@ Writer = Callable[[Path], object]
 
 
 def _head(d) -> str:
-    r = d.row
-    return f"{divisions.full_name(r['scope'])}{r['year']}年度安全生产{labels.level(r['level'])}督查“双随机”抽查"
+    return "".join(_head_parts(d))
 
 
-def _chain_lines(d) -> list[str]:
+def _head_parts(d) -> list[str]:
+    """The title in words, for breaking lines between them."""
     r = d.row
-    return [f"本记录哈希（SHA-256）：{r['hash']}", f"前一条记录哈希：{r['previous_hash'] or '（无，这是第一条）'}",
-            f"复核方法：任何人可按公开的算法（{d.params['algorithm']}）用种子和名录重算；"
-            f"zjsafety sample verify {r['id']} --expect-head 最新公布的哈希"]
+    return [divisions.full_name(r["scope"]), f"{r['year']}年度", "安全生产", f"{labels.level(r['level'])}督查",
+            "“双随机”抽查"]
+
+
+def _cn_date(day: date | str) -> str:
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _cn_time(stamp: str) -> str:
+    """2019-01-15 09:30:05 (Beijing time) -> 2019年1月15日 09:30:05（北京时间）."""
+    day, _, clock = stamp.partition(" ")
+    return f"{_cn_date(day)} {clock}（北京时间）"
+
+
+def _checks(d) -> list[tuple[str, str]]:
+    """核验信息: what anyone can recompute and compare, each value whole."""
+    r = d.row
+    out = [("名录指纹（SHA-256）", r["frame_sha256"])]
+    c = r.get("commitment")
+    if c and c.startswith("sha256:"):
+        out.append(("种子承诺（种子的 SHA-256）", c[7:]))
+    out += [("本记录哈希（SHA-256）", r["hash"]), ("前一条记录哈希", r["previous_hash"] or "（无，这是第一条）")]
+    return out
 
 
 def _commitment_text(c: str | None) -> str:
@@ -44,16 +65,68 @@ def _commitment_text(c: str | None) -> str:
     return f"种子取 {day} 公布的“{what}”"
 
 
+def _commitment_public(c: str | None) -> str:
+    """The commitment in words for the public; its digest goes to the 核验信息 block."""
+    if not c:
+        return "种子未事先承诺，抽取时公布。"
+    if c.startswith("sha256:"):
+        return "种子已事先以其 SHA-256 值承诺（见文末核验信息），抽取时公布种子，任何人可核对。"
+    _, day, what = c.split(":", 2)
+    return f"种子取{_cn_date(day)}公布的“{what}”。"
+
+
 def _quota_lines(d) -> list[str]:
     r, res, p = d.row, d.result, d.params
     lines = [f"抽查名录：{r['frame_size']} 家企业（名录指纹 SHA-256：{r['frame_sha256']}）",
              f"抽查比例 {p['rate']}：应督查 ⌈{p['rate']} × {r['frame_size']}⌉ = {r['quota']} 家"]
     if r["kind"] == "draw":
-        lines += [f"本年已覆盖 {res['covered']} 家（已督查或此前批次已抽中），本批应抽 {res['remaining']} 家："
-                  f"重点企业 {res['must']} 家直接列入，随机抽取 {res['random']} 家"
-                  + (f"（重点企业超出配额 {res['overflow']} 家，已全部列入）" if res["overflow"] else "")
-                  + (f"（可抽企业不足，少抽 {res['shortfall']} 家）" if res["shortfall"] else "")]
+        lines += [_batch_line(d)]
     return lines
+
+
+def _batch_line(d) -> str:
+    res = d.result
+    return (f"本年已覆盖 {res['covered']} 家（已督查或此前批次已抽中），本批应抽 {res['remaining']} 家："
+            f"重点企业 {res['must']} 家直接列入，随机抽取 {res['random']} 家"
+            + (f"（重点企业超出配额 {res['overflow']} 家，已全部列入）" if res["overflow"] else "")
+            + (f"（可抽企业不足，少抽 {res['shortfall']} 家）" if res["shortfall"] else ""))
+
+
+def _quota_public(d) -> list[str]:
+    """The quota as the public reads it: 应督查 24 家（78 家的 30%，向上取整）."""
+    r, p = d.row, d.params
+    pct = f"{float(p['rate']) * 100:g}%"
+    lines = [f"抽查名录共 {r['frame_size']} 家企业，应督查 {r['quota']} 家（{r['frame_size']} 家的 {pct}，向上取整）。"]
+    if r["kind"] == "draw":
+        lines.append(_batch_line(d) + "。")
+    return lines
+
+
+# 序号, 企业名称, 统一社会信用代码, 行业领域|乡镇, 入选方式, 检查人员: 156 mm, the width of the text block
+_WIDTHS = [8, 33, 44, 22, 28, 21]
+
+
+def _public_rows(d, *, probability: bool = False) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """The drawn enterprises for a paper: names of inspectors in the table, their badges in a
+    list of their own (so that no column has to hold both); the USCC column wide enough for
+    18 characters."""
+    info = {f["key"]: f for f in d.frame}
+    roster = {i["badge"]: i for i in d.params.get("roster", [])}
+    rows, seen = [], {}
+    for n, s in enumerate(d.result.get("selected", []), 1):
+        f = info[s["key"]]
+        badges = d.result.get("assignments", {}).get(s["key"], [])
+        for b in badges:
+            seen.setdefault(b, roster.get(b, {}).get("name") or "")
+        why = labels.reason(s["reason"])
+        if probability and s.get("probability") and s["reason"] == "random":
+            why += f"（概率 {s['probability']}）"
+        rows.append([str(n), mask(str(f.get("name") or "")), f.get("uscc") or f["key"],
+                     s["stratum"].replace("|", " "), why,
+                     "、".join(roster.get(b, {}).get("name") or b for b in badges)])
+    head = ["序号", "企业名称", "统一社会信用代码", "行业、乡镇", "入选方式", "检查人员"]
+    people = [[name, badge] for badge, name in sorted(seen.items(), key=lambda x: x[1])]
+    return head, rows, people
 
 
 def task_xlsx(conn, d) -> Writer:
@@ -83,41 +156,47 @@ def task_xlsx(conn, d) -> Writer:
 
 
 def _close(doc: Official, d, path: Path) -> None:
-    """A notice's end: the hashes that anchor it, who issues it and when; then saved."""
-    for line in _chain_lines(d):
-        doc.para(line)
+    """A notice's end: who issues it and when, then what anyone can check, kept whole."""
+    doc.para("复核方法：任何人可按公开的抽取算法，用公布的种子和名录重算本次结果，并核对下列指纹和记录哈希。")
+    doc.verification("核验信息", _checks(d))
     doc.signature(f"{divisions.full_name(d.row['scope'])}安全生产委员会办公室", _day(d))
     doc.save(path)
 
 
 def plan_notice(d) -> Writer:
     def write(path: Path) -> None:
-        doc = Official(f"{_head(d)}计划公告")
-        doc.para(f"根据《浙江省安全生产综合治理三年行动计划》四(二)2 关于{labels.level(d.row['level'])}督查企业"
+        doc = Official(_head_parts(d) + ["计划公告"])
+        doc.para(f"根据《浙江省安全生产综合治理三年行动计划》四（二）2关于{labels.level(d.row['level'])}督查企业"
                  f"比例的要求，现将{d.row['year']}年度督查抽查计划公告如下。")
-        for line in _quota_lines(d) + [f"种子承诺：{_commitment_text(d.row['commitment'])}",
-                                      f"抽取方法：{d.params['algorithm']}（公开算法，见 zjsafety 说明；名录文件可依申请查阅）",
-                                      "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"]:
+        for line in _quota_public(d) + [_commitment_public(d.row["commitment"]),
+                                        "抽取按公开的算法进行，名录可依申请查阅。",
+                                        "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"]:
             doc.para(line)
         _close(doc, d, path)
     return write
 
 
+def _people(doc: Official, people: list[list[str]]) -> None:
+    if people:
+        doc.para("检查人员及执法证号：" + "；".join(f"{n}（{b}）" for n, b in people) + "。")
+
+
 def task_notice(d) -> Writer:
     def write(path: Path) -> None:
-        doc = Official(f"{_head(d)}任务公告")
-        doc.para(f"本批抽查按公开算法由种子“{d.row['seed']}”和公布的名录抽取，结果如下；任何人可复算核对。")
-        for line in _quota_lines(d) + [f"种子承诺：{_commitment_text(d.row.get('commitment'))}"]:
+        doc = Official(_head_parts(d) + ["任务公告"])
+        doc.para(f"本批抽查用公开的算法，由种子“{d.row['seed']}”和公布的名录抽取，结果如下，任何人可复算核对。")
+        for line in _quota_public(d) + [_commitment_public(d.row.get("commitment"))]:
             doc.para(line)
-        head, rows = result_rows(d)
-        doc.table(head, [[mask(str(c)) for c in row] for row in rows], size=9)
+        head, rows, people = _public_rows(d)
+        doc.table(head, rows, size=9, widths=_WIDTHS)
+        _people(doc, people)
         _close(doc, d, path)
     return write
 
 
 def result_notice(conn, d) -> Writer:
     def write(path: Path) -> None:
-        doc = Official(f"{_head(d)}结果公告")
+        doc = Official(_head_parts(d) + ["结果公告"])
         keys = [s["key"] for s in d.result["selected"]]
         done = sample_sql.results_for(conn, keys, d.row["level"], d.params["as_of"])
         doc.para(f"本批抽查企业 {len(keys)} 家，已录入检查结果 {sum(1 for k in keys if k in done)} 家。")
@@ -125,10 +204,11 @@ def result_notice(conn, d) -> Writer:
         rows = []
         for k in keys:
             for r in done.get(k) or [None]:
-                rows.append([info[k].get("name") or k, info[k].get("uscc") or k, r["inspected_on"] if r else "尚未检查",
-                             (r or {}).get("result") or "", str((r or {}).get("hazards_found") or "")])
-        doc.table(["企业名称", "统一社会信用代码", "检查日期", "检查结果", "发现隐患"],
-                  [[mask(str(c)) for c in row] for row in rows], size=9)
+                rows.append([mask(str(info[k].get("name") or k)), info[k].get("uscc") or k,
+                             _cn_date(r["inspected_on"]) if r and r["inspected_on"] else "尚未检查",
+                             mask(str((r or {}).get("result") or "")), str((r or {}).get("hazards_found") or "")])
+        doc.table(["企业名称", "统一社会信用代码", "检查日期", "检查结果", "发现隐患"], rows, size=9,
+                  widths=[40, 44, 26, 30, 16])
         _close(doc, d, path)
     return write
 
@@ -137,25 +217,28 @@ def record(d) -> Writer:
     """抽查过程记录: everything needed to recompute and attest the draw, with signature lines."""
     def write(path: Path) -> None:
         r, p = d.row, d.params
-        doc = Official(f"{_head(d)}过程记录")
+        doc = Official(_head_parts(d) + ["过程记录"])
         doc.table(["事项", "内容"], [
-            ["抽取编号", str(r["id"])], ["范围", f"{divisions.full_name(r['scope'])}（{r['scope']}）"],
-            ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", p["as_of"]],
-            ["名录", f"{r['frame_size']} 家；SHA-256：{r['frame_sha256']}"],
-            ["种子承诺", _commitment_text(r.get("commitment"))], ["种子", r["seed"]],
-            ["算法", p["algorithm"]], ["抽取时间（北京时间）", beijing(r["created_at"], seconds=True)],
-            *[["配额", line] for line in _quota_lines(d)[1:]],
-            ["本记录哈希", r["hash"]], ["前一条记录哈希", r["previous_hash"] or "（无）"],
+            ["抽取编号", f"第 {r['id']} 号"], ["范围", f"{divisions.full_name(r['scope'])}（{r['scope']}）"],
+            ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", _cn_date(p["as_of"])],
+            ["名录", f"{r['frame_size']} 家企业（指纹见核验信息）"],
+            ["种子承诺", _commitment_public(r.get("commitment"))], ["种子", r["seed"]],
+            ["抽取算法", p["algorithm"]], ["抽取时间", _cn_time(beijing(r["created_at"], seconds=True))],
+            *[["配额", line] for line in _quota_public(d)],
             *([["重新抽取", f"替代第 {r['supersedes']} 号，原因：{r['reason']}"]] if r.get("supersedes") else []),
             *([["找不到的回避企业", "；".join(f"{u['badge']} {u['name']}：{u['entry']}" for u in p["unknown_conflicts"])
                 + "（在数据库中找不到，不起回避作用；经确认仍抽取）"]] if p.get("unknown_conflicts") else [])],
-            size=10.5)
-        head, rows = result_rows(d)
+            size=10.5, widths=[36, 120])
+        head, rows, people = _public_rows(d, probability=True)
         doc.heading("抽取结果")
-        doc.table(head, [[mask(str(c)) for c in row] for row in rows], size=9)
+        doc.table(head, rows, size=9, widths=_WIDTHS)
+        _people(doc, people)
+        doc.verification("核验信息", _checks(d))
         doc.heading("现场人员签字")
-        for who in ("抽取操作人", "监督人", "见证人", "见证人"):
-            doc.para(f"{who}：____________________    日期：__________", indent=False)
+        signers = ("抽取操作人", "监督人", "见证人", "见证人")
+        for i, who in enumerate(signers):
+            para = doc.para(f"{who}：____________________    日期：__________", indent=False)
+            para.paragraph_format.keep_with_next = i < len(signers) - 1
         doc.save(path)
     return write
 

@@ -1,0 +1,158 @@
+"""Documents judged as printed (issue 22): the demo's report, notices and draw record are
+converted by LibreOffice to PDF and read back with pdftotext/pdfinfo — page counts, what
+shares a page with the signature and seal, codes and title words never split across lines,
+and a body free of program names, hashes and ASCII dates."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from test_roundtrip import OFFICE, convert
+from zjsafety import __version__
+from zjsafety.core.document import title_lines
+from zjsafety.demo import run_demo
+
+pytestmark = pytest.mark.skipif(OFFICE is None or shutil.which("pdftotext") is None,
+                                reason="LibreOffice and poppler-utils are not installed (.ci/run installs them)")
+
+HEX = re.compile(r"\b[0-9a-f]{16,}\b")
+ASCII_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
+PAGE_NO = re.compile(r"^—\s*\d+\s*—$")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("docs")
+    run_demo(folder)
+    return folder
+
+
+def pages(pdf: Path, *, layout: bool = False) -> list[list[str]]:
+    """The text of each page as its non-empty lines (page numbers left out)."""
+    args = ["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"]
+    text = subprocess.run(args, capture_output=True, check=True).stdout.decode("utf-8")
+    out = []
+    for page in text.split("\f"):
+        lines = [ln.strip() for ln in page.splitlines() if ln.strip() and not PAGE_NO.match(ln.strip())]
+        if lines:
+            out.append(lines)
+    return out
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def squeeze(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+@pytest.fixture(scope="module")
+def report_pdf(demo, tmp_path_factory):
+    return convert(next(demo.glob("*进展*.docx")), "pdf", tmp_path_factory.mktemp("pdf"))
+
+
+def test_the_report_is_a_situation_report_with_attachments_after_the_signature(demo, report_pdf):
+    ps = pages(report_pdf)
+    text = "\n".join(ln for p in ps for ln in p)
+    flat = squeeze(text)
+    order = ["一、基本情况", "二、主要进展", "三、存在问题", "四、下一步工作", "附件：1.指标明细表",
+             "杭州市西湖区安全生产委员会办公室", "（印章）", "附件1", "指标明细表"]
+    at = 0
+    for x in order:  # each after the one before
+        at = flat.find(x, at)
+        assert at >= 0, x
+    body = flat[:flat.find("附件1")]
+    # the body is for people: no program name, hash, command line or ASCII date
+    assert "zjsafety" not in flat.lower() and not HEX.search(text) and "--" not in body
+    assert not ASCII_DATE.search(text), ASCII_DATE.search(text)
+    assert "截至2019年6月30日" in body and "四（二）1" in body and "四(二)1" not in flat
+    # the title broken between its words
+    first = [ln for ln in ps[0][:3]]
+    assert [squeeze(x) for x in first[:2]] == title_lines(["杭州市西湖区", "安全生产综合治理", "三年行动", "进展情况报告"])
+
+
+def test_the_signature_and_seal_never_stand_alone_on_a_page(report_pdf):
+    sign = {"杭州市西湖区安全生产委员会办公室", "（印章）"}
+    for p in pages(report_pdf):
+        lines = [squeeze(x) for x in p]
+        if "（印章）" in lines:
+            rest = [x for x in lines if x not in sign and not re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", x)]
+            # more than the signature: the attachment list and the body's last lines are with it
+            assert any(not x.startswith(("附件", "2.", "3.", "4.", "5.", "6.", "7.")) for x in rest), lines
+
+
+def test_reductions_read_as_falls_and_yearly_figures_compare_like_periods(report_pdf):
+    flat = squeeze("\n".join(ln for p in pages(report_pdf) for ln in p))
+    assert "事故起数2018年下降23.1%（40/52，目标下降20.0%）" in flat
+    # the demo's report runs from 2018-12-31 to 2019-06-30: its yearly quota figures are set
+    # against 2018-06-30, never against the whole of 2018
+    assert "与上年同期（2018年6月30日）相比" in flat
+    assert "各级督查企业比例（县级，2019年）由15.4%变为30.8%" in flat
+
+
+def test_documents_say_who_made_them_and_when(demo):
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    files = [next(demo.glob("*进展*.docx")), *(demo / "公告").glob("*.docx")]
+    assert len(files) >= 4
+    for f in files:
+        cp = Document(f).core_properties
+        created = cp.created.replace(tzinfo=None)
+        assert cp.author == f"zjsafety {__version__}" and cp.last_modified_by == cp.author, f.name
+        assert abs((now - created).total_seconds()) < 3600 and cp.modified == cp.created, (f.name, cp.created)
+        with zipfile.ZipFile(f) as z:
+            core = z.read("docProps/core.xml").decode()
+        assert "python-docx" not in core and "2013-12-23" not in core
+
+
+def _usccs(docx: Path) -> list[str]:
+    """The codes the document's enterprise table holds (as written into the file)."""
+    table = next(t for t in Document(docx).tables if len(t.columns) > 2 and t.rows[0].cells[2].text == "统一社会信用代码")
+    return [row.cells[2].text for row in table.rows[1:]]
+
+
+def test_the_task_notice_fits_three_pages_with_each_code_on_one_line(demo, tmp_path):
+    notice = next((demo / "公告").glob("抽查任务公告_*.docx"))
+    pdf = convert(notice, "pdf", tmp_path)
+    assert page_count(pdf) <= 3
+    text = "\n".join(ln for p in pages(pdf, layout=True) for ln in p)
+    usccs = _usccs(notice)
+    assert len(usccs) == 21 and all(len(u) == 18 for u in usccs)  # 24 to inspect, 3 already covered
+    lines = text.splitlines()
+    split = [u for u in usccs if not any(u in ln for ln in lines)]
+    assert not split, split  # every code whole on one line
+    flat = squeeze(text)
+    assert "⌈" not in flat and "应督查24家（78家的30%，向上取整）" in flat
+    # the hashes in one closing block, each whole on one line
+    for h in re.findall(r"[0-9a-f]{64}", text):
+        assert any(h in ln for ln in text.splitlines())
+    assert "核验信息" in flat and flat.rfind("核验信息") > flat.find("检查人员及执法证号")
+
+
+def test_the_draw_record_keeps_its_witness_lines_together(demo, tmp_path):
+    record = next((demo / "公告").glob("抽查过程记录_*.docx"))
+    pdf = convert(record, "pdf", tmp_path)
+    assert page_count(pdf) <= 3
+    text = "\n".join(ln for p in pages(pdf, layout=True) for ln in p)
+    assert not [u for u in _usccs(record) if not any(u in ln for ln in text.splitlines())]
+    ps = [squeeze("".join(p)) for p in pages(pdf)]
+    signing = [i for i, p in enumerate(ps) if "见证人：" in p or "现场人员签字" in p]
+    assert signing and len(set(signing)) == 1, signing  # heading and the four lines on one page
+    assert ps[signing[0]].count("见证人：") == 2 and "抽取操作人：" in ps[signing[0]]
+    # headings of the table never broken a character a line
+    assert "统一社会信用代码" in text and "行业、乡镇" in text
+
+
+def test_notice_titles_break_between_words(demo, tmp_path):
+    for f in (demo / "公告").glob("*.docx"):
+        first = pages(convert(f, "pdf", tmp_path))[0][:2]
+        assert squeeze(first[0]).endswith(("安全生产", "年度", "西湖区")), (f.name, first)
