@@ -156,3 +156,62 @@ def test_notice_titles_break_between_words(demo, tmp_path):
     for f in (demo / "公告").glob("*.docx"):
         first = pages(convert(f, "pdf", tmp_path))[0][:2]
         assert squeeze(first[0]).endswith(("安全生产", "年度", "西湖区")), (f.name, first)
+
+
+def test_workbooks_print_their_long_cells_whole(demo, tmp_path):
+    from openpyxl import load_workbook
+    audit = next(demo.glob("核查结果_*.xlsx"))
+    ws = load_workbook(audit)["核查汇总"]
+    notes = [c for c in ws["L"][4:] if c.value and len(str(c.value)) > 40]
+    assert notes and all(c.alignment.wrap_text for c in notes)
+    pdf = convert(audit, "pdf", tmp_path)
+    flat = squeeze("\n".join(ln for p in pages(pdf) for ln in p))
+    for c in notes:  # printed whole, not cut at the column's edge
+        assert squeeze(str(c.value)) in flat, c.value
+    for book in (demo / "退回修改").glob("*.xlsx"):
+        assert page_count(convert(book, "pdf", tmp_path)) >= 1
+
+
+def test_report_workbook_charts_name_their_figure_and_draw_targets(demo):
+    from openpyxl import load_workbook
+    wb = load_workbook(next(demo.glob("*进展*.xlsx")))
+    trend = wb["事故趋势"]
+    assert trend["A2"].value == 2016  # the base year the targets count from
+    with zipfile.ZipFile(next(demo.glob("*进展*.xlsx"))) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert sum('prstDash val="dash"' in c for c in charts) >= 2  # target paths and the 100% line, dashed
+    cov = wb["覆盖率"]
+    assert "排查企业覆盖率" in str(cov["A1"].value) and cov["E3"].value == 1
+
+
+def test_html_charts_use_round_ticks_and_show_coverage(demo):
+    page = next(demo.glob("*进展*.html")).read_text(encoding="utf-8")
+    assert page.count("<svg") >= 2 and "覆盖率" in page
+    trend = page[page.index("<svg"):page.index("</svg>")]
+    ticks = [float(t) for t in re.findall(r"text-anchor='end'>([\d.]+)</text>", trend)]
+    steps = {round(b - a, 6) for a, b in zip(ticks, ticks[1:])}
+    assert len(ticks) >= 3 and len(steps) == 1 and ticks[0] == 0
+    step = steps.pop()
+    assert step / 10 ** int(f"{step:e}".split("e")[1]) in (1, 2, 2.5, 5)
+    # value labels: no two at the same place
+    labels = re.findall(r"<text x='([\d.]+)' y='([\d.]+)' font-size='11' text-anchor='(?:middle|start)' fill", trend)
+    spots = [(round(float(x)), round(float(y))) for x, y in labels]
+    assert len(spots) == len(set(spots))
+    for (x1, y1), (x2, y2) in zip(sorted(spots), sorted(spots)[1:]):
+        assert not (abs(x1 - x2) < 20 and abs(y1 - y2) < 11), ((x1, y1), (x2, y2))
+
+
+def test_templates_explain_their_own_kind_with_room_for_names(cli, tmp_path):
+    from openpyxl import load_workbook
+    cli("init")
+    out = tmp_path / "隐患模板.xlsx"
+    assert cli("template", "hazard", "-o", out).exit_code == 0
+    wb = load_workbook(out)
+    ins = " ".join(str(c.value) for row in wb["填写说明"].iter_rows() for c in row if c.value)
+    assert "每项隐患一行" in ins and "每个企业一行" not in ins and "zjsafety" not in ins
+    opts = wb["选项"]
+    assert opts.sheet_state == "hidden" and all(re.search(r"[\u4e00-\u9fff]", str(c.value)) for c in opts[1] if c.value)
+    main = wb.worksheets[0]
+    widths = {main.cell(row=1, column=c).value.lstrip("*"): main.column_dimensions[main.cell(row=1, column=c).column_letter].width
+              for c in range(1, main.max_column + 1)}
+    assert widths["企业名称"] >= 30 and widths["隐患描述"] >= 40

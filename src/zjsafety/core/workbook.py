@@ -58,8 +58,10 @@ class SheetWriter:
         self.row = start_row - 1
 
     def write(self, values: Iterable[Any], *, bold: bool = False, fill: PatternFill | None = None,
-              formats: dict[int, str] | None = None, wrap: bool = False) -> int:
-        """Append one row; returns its number. `formats`: 1-based column -> number format."""
+              formats: dict[int, str] | None = None, wrap: bool | set[int] = False) -> int:
+        """Append one row; returns its number. `formats`: 1-based column -> number format;
+        `wrap`: every cell, or these 1-based columns, wrap their text (rows grow to show it
+        whole in print)."""
         self.row += 1
         r, ws = self.row, self.ws
         for c, v in enumerate(values, start=1):
@@ -75,7 +77,7 @@ class SheetWriter:
                 cell.font = Font(name=FONT, bold=True)
             if fill is not None:
                 cell.fill = fill
-            if wrap:
+            if wrap is True or (wrap and c in wrap):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             if formats and c in formats:
                 cell.number_format = formats[c]

@@ -27,7 +27,7 @@ def write_audit_xlsx(report, items: dict[str, list[dict]], path: Path) -> Path:
     for r in report.results:
         row = ws.write([r.clause, r.title, divisions.full_name(r.scope), r.sector or "", labels.level(r.level),
                         r.year, r.numerator, r.denominator, r.ratio, r.target, r.status_label(), r.note,
-                        r.missing_total, r.rule], formats={9: "0.0%", 10: "0.0%"})
+                        r.missing_total, r.rule], formats={9: "0.0%", 10: "0.0%"}, wrap={2, 12})
         ws.ws.cell(row=row, column=11).fill = PatternFill("solid", fgColor=STATUS_FILL.get(r.status, "FFFFFF"))
     ws.ws.column_dimensions["N"].hidden = True  # English rule keys, for scripts only
     write_items(wb, report.results, items)

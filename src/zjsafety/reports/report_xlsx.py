@@ -39,7 +39,7 @@ def write_xlsx(data: ReportData, path: Path, *, public: bool = False) -> None:
     for r in a.results:
         row = ws.write([r.clause, r.title, divisions.full_name(r.scope), r.scope, result_label(r), r.year, r.ratio,
                         r.target, r.status_label(), r.numerator, r.denominator, clean(r.note), r.missing_total, r.rule],
-                       formats={7: "0.0%", 8: "0.0%"})
+                       formats={7: "0.0%", 8: "0.0%"}, wrap={2, 12})
         ws.ws.cell(row=row, column=9).fill = PatternFill("solid", fgColor=STATUS_FILL.get(r.status, "FFFFFF"))
     ws.ws.column_dimensions["N"].hidden = True  # English rule keys, for scripts only
 
