@@ -63,7 +63,7 @@ def test_retired_county_rolls_into_its_successor_only_after_2021(county):
     r = pick(rep, "screening-coverage", "330105")
     # in 2018 拱墅区 is E6 alone, and no screening record of 拱墅区 was imported: n/a, not 0%
     assert (r.status, r.note, r.ratio) == ("n/a", "未导入排查记录", None)
-    rep = run(county, "330105", date(2022, 1, 1), rules=["screening-coverage"])
+    rep = run(county, "330105", date(2022, 1, 1), rules=["screening-coverage"], plan="zj-2017-2020")
     r = pick(rep, "screening-coverage", "330105", "工矿商贸")
     assert (r.numerator, r.denominator) == (1, 2)  # E5 (330103) now reports under 拱墅区
     # a city audit in 2018 shows 下城区 as its own county and rolls up the counties that sent
@@ -77,7 +77,7 @@ def test_retired_county_rolls_into_its_successor_only_after_2021(county):
     assert (cov["reporting"], cov["expected"]) == (2, 13) and "330105" in cov["missing"]
     assert total.status == "partial" and "数据覆盖 2/13" in total.note
     # in 2022 下城区's rows stand for 拱墅区: two of Hangzhou's 13 counties of that year report
-    rep = run(county, "3301", date(2022, 1, 1), rules=["screening-coverage"])
+    rep = run(county, "3301", date(2022, 1, 1), rules=["screening-coverage"], plan="zj-2017-2020")
     cov = pick(rep, "screening-coverage", "330100", "工矿商贸").extra["coverage"]
     assert cov["reporting"] == 2 and "330105" not in cov["missing"] and "330103" not in cov["missing"]
 
@@ -169,7 +169,7 @@ def test_repeat_hazards_watch_list(county, tmp_path):
                   [["H2", N["E2"], U["E2"], "2018-05-01", "储罐泄漏", "重大", "未整改", "2018-06-30"]])
     import_files(county, [p])  # the change is recorded today, so it shows from today's audit on
     assert pick(run(county, "330106", END_2018, rules=["repeat-hazards"]), "repeat-hazards").missing == [U["E1"]]
-    r = pick(run(county, "330106", date.today(), rules=["repeat-hazards"]), "repeat-hazards")
+    r = pick(run(county, "330106", date.today(), rules=["repeat-hazards"], plan="zj-2017-2020"), "repeat-hazards")
     assert sorted(r.missing) == sorted([U["E1"], U["E2"]])
 
 

@@ -105,7 +105,7 @@ def test_a_retired_countys_rows_count_for_its_successors(tmp_path):
     f = write_csv(tmp_path / "事故.csv", ACC_H, [["江干区", 2016, 50, 10, 900], ["江干区", 2018, 40, 8, 1000],
                                                ["下城区", 2016, 30, 6, 800], ["下城区", 2018, 20, 4, 900]])
     import_files(conn, [f])
-    rep = run(conn, "330100", date(2022, 1, 1), year=2018, rules=["accident-reduction"])
+    rep = run(conn, "330100", date(2022, 1, 1), year=2018, rules=["accident-reduction"], plan="zj-2017-2020")
     cov = next(r for r in rep.results if r.scope == "330100").extra["coverage"]
     # 2022: 上城区 and 钱塘区 took 江干区, 拱墅区 took 下城区
     assert cov["reporting"] == 3 and not {"330102", "330114", "330105"} & set(cov["missing"])

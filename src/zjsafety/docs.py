@@ -12,23 +12,29 @@ import sys
 from pathlib import Path
 
 from zjsafety.rules.audit import build_rules, load_pack
+from zjsafety.rules.pack import periods
 from zjsafety.core.findings import FINDING_TYPES
 from zjsafety.rules import REGISTRY
 
 
 def rules_md() -> str:
-    pack = load_pack()
-    lines = [f"Rule pack `{pack['plan']}` ({pack['title']}), `data/rules/{pack['plan']}.toml`:", "",
-             "| rule | clause | title | type | settings | what is measured |", "|---|---|---|---|---|---|"]
-    for r in build_rules(pack):
-        settings = ", ".join(f"{k}={v}" for k, v in r.p.model_dump(exclude={"id", "type", "title", "clause"},
-                                                                      mode="json").items() if v is not None)
-        lines.append(f"| `{r.p.id}` | {r.p.clause} | {r.p.title} | `{r.type}` | {settings or '—'} | "
-                     f"{type(r).summary} |")
-    unused = sorted(set(REGISTRY) - {r.type for r in build_rules(pack)})
+    """Every shipped pack with its period (the one in force on an as-of date applies), and its rules."""
+    lines, used = [], set()
+    for name, title, start, end in periods():
+        pack = load_pack(name)
+        lines += [f"Rule pack `{name}` ({title}), `data/rules/{name}.toml`, in force {start} to {end}:", "",
+                  "| rule | clause | title | type | settings | what is measured |", "|---|---|---|---|---|---|"]
+        for r in build_rules(pack):
+            used.add(r.type)
+            settings = ", ".join(f"{k}={v}" for k, v in r.p.model_dump(exclude={"id", "type", "title", "clause"},
+                                                                          mode="json").items() if v is not None)
+            lines.append(f"| `{r.p.id}` | {r.p.clause} | {r.p.title} | `{r.type}` | {settings or '—'} | "
+                         f"{type(r).summary} |")
+        lines.append("")
+    unused = sorted(set(REGISTRY) - used)
     if unused:
-        lines += ["", "Rule types not used by this pack: " + ", ".join(f"`{t}`" for t in unused)]
-    return "\n".join(lines)
+        lines += ["Rule types no shipped pack uses: " + ", ".join(f"`{t}`" for t in unused)]
+    return "\n".join(lines).rstrip()
 
 
 def findings_md() -> str:

@@ -32,12 +32,12 @@ def missing_limit(value: str | None) -> int | None | str:
 LevelOpt = Annotated[Optional[str], typer.Option("--level", metavar="层级", help="督查层级：县级、市级、省级（或 county、city、province）。")]
 
 
-def rule_id(value: str, plan: str | None) -> str:
+def rule_id(value: str, plan: str | None, as_of=None) -> str:
     """A rule named by its id (screening-coverage) or its Chinese title (or a unique part of it)."""
     from zjsafety.core.errors import UsageError
     from zjsafety.rules.pack import build_rules, load_pack
     from zjsafety.core.normalize import fold
-    rules = build_rules(load_pack(plan))
+    rules = build_rules(load_pack(plan, as_of))
     for r in rules:
         if value in (r.p.id, r.p.title):
             return r.p.id
@@ -80,8 +80,9 @@ def register(app: typer.Typer) -> None:
         with run.open_db() as conn:
             if xlsx:
                 xlsx = run.check_output(xlsx, conn, what="核查工作簿")
-            report = run_audit(conn, run.scope(scope), run.as_of(as_of), year=year, plan=plan,
-                               rules=[rule_id(r, plan) for r in rule] if rule else None,
+            day = run.as_of(as_of)
+            report = run_audit(conn, run.scope(scope), day, year=year, plan=plan,
+                               rules=[rule_id(r, plan, day) for r in rule] if rule else None,
                                allow_partial=allow_partial, missing_limit=missing_limit(limit))
             path = None
             if xlsx:
@@ -111,9 +112,10 @@ zjsafety audit explain 各级督查企业比例 --scope 西湖区 --level 县级
         from zjsafety.rules.audit import coverage, explain as run_explain
         run = Run(db, as_json, debug)
         plan = run.plan(plan)
-        rid = rule_id(rule, plan)
+        day = run.as_of(as_of)
+        rid = rule_id(rule, plan, day)
         with run.open_db() as conn:
-            sc, day = run.scope(scope), run.as_of(as_of)
+            sc = run.scope(scope)
             items = run_explain(conn, rid, sc, day, sector=sector, year=year,
                                 level=choice(level, labels.LEVEL, "--level"), plan=plan)
             cov = coverage(conn, rid, sc, day, year=year, plan=plan)
@@ -122,5 +124,5 @@ zjsafety audit explain 各级督查企业比例 --scope 西湖区 --level 县级
         else:
             from zjsafety.commands.render import explain_table
             from zjsafety.rules.pack import build_rules, load_pack
-            title = next(r.p.title for r in build_rules(load_pack(plan)) if r.p.id == rid)
+            title = next(r.p.title for r in build_rules(load_pack(plan, day)) if r.p.id == rid)
             explain_table(title, items, cov)

@@ -35,7 +35,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚�
 DebugOpt = Annotated[bool, typer.Option("--debug", help="出错时显示 Python 调用栈（不含变量值）。")]
 ScopeOpt = Annotated[Optional[str], typer.Option("--scope", metavar="县市区名称或代码", help="范围：县、市或省的名称或代码，如 西湖区、330106、杭州市、3301、浙江省（默认取设置文件中的 scope）。")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="日期", help="截至日期 YYYY-MM-DD（默认取设置文件中的 as_of，否则今天）。")]
-PlanOpt = Annotated[Optional[str], typer.Option("--plan", metavar="规则包", help="规则包名称或 .toml 文件（默认 zj-2017-2020）。")]
+def _plan_help() -> str:
+    from zjsafety.rules.pack import periods_text
+    return f"规则包名称或 .toml 文件（默认：截至日期所在实施期的内置规则包：{periods_text()}）。"
+
+
+PlanOpt = Annotated[Optional[str], typer.Option("--plan", metavar="规则包", help=_plan_help())]
 WaitOpt = Annotated[Optional[float], typer.Option("--wait", metavar="秒数", help="数据库被其他程序占用时最多等待的秒数（默认 5）。")]
 YearOpt = Annotated[Optional[int], typer.Option("--year", metavar="年份", min=1990, max=2100, help="年度指标看哪一年（默认截至日期所在年）。")]
 AllowPartialOpt = Annotated[bool, typer.Option(

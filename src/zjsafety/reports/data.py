@@ -160,7 +160,7 @@ def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str
     if since and since >= as_of:
         raise UsageError("--since 应早于 --as-of。")
     sc = Scope.of(scope, as_of)
-    pack = load_pack(plan)
+    pack = load_pack(plan, as_of)
     last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
     audit = run(conn, sc, as_of, plan=plan, allow_partial=allow_partial,
                 history=list(range(pack["first_year"], last_year)))

@@ -73,7 +73,7 @@ def run(conn, scope: str | Scope, as_of: date | None = None, *, year: int | None
     `history`: earlier years for which rules with a trend also give their figures, in the same
     run (in `.history`)."""
     as_of = as_of or date.today()
-    pack = load_pack(plan)
+    pack = load_pack(plan, as_of)
     sc = _scope(scope, as_of)
     if missing_limit == AUTO:
         missing_limit = None if sc.single_county else CITY_LIMIT
@@ -102,7 +102,7 @@ def coverage(conn, rule_id: str, scope: str | Scope, as_of: date | None = None, 
              plan: str | Path | None = None) -> dict:
     """Which of the scope's counties hold the data a rule's figure rests on (for `audit explain`)."""
     as_of = as_of or date.today()
-    pack = load_pack(plan)
+    pack = load_pack(plan, as_of)
     ctx = Context(conn, _scope(scope, as_of), as_of, year, pack)
     rule = _rule(pack, rule_id)
     cov = rule.coverage(ctx, ctx.years()[-1] if rule.yearly else None)
@@ -120,7 +120,7 @@ def explain(conn, rule_id: str, scope: str | Scope, as_of: date | None = None, *
             year: int | None = None, level: str | None = None, plan: str | Path | None = None) -> list[dict]:
     """The items behind one rule's figure that miss it, with the file and row each came from."""
     as_of = as_of or date.today()
-    pack = load_pack(plan)
+    pack = load_pack(plan, as_of)
     ctx = Context(conn, _scope(scope, as_of), as_of, year, pack)
     rule = _rule(pack, rule_id)
     if sector:
@@ -137,7 +137,7 @@ def explain(conn, rule_id: str, scope: str | Scope, as_of: date | None = None, *
 def explain_all(conn, report: AuditReport, *, year: int | None = None, plan: str | Path | None = None) -> dict[str, list[dict]]:
     """For every rule of a report, the items that miss, as `explain` lists them (name, code,
     file, row): the audit workbook shows exactly what `audit explain` shows."""
-    pack = load_pack(plan)
+    pack = load_pack(plan, report.as_of)
     ctx = Context(conn, Scope(report.scope, report.as_of.year), report.as_of, year, pack)
     ids = {r.rule for r in report.results}
     out: dict[str, list[dict]] = {}
@@ -159,7 +159,7 @@ def canned_queries(conn, scope: str | Scope, as_of: date | None = None, *, plan:
     the scope at the date (one per level for the supervision quotas): what a browser offers."""
     from zjsafety.store.audit_sql import missing_items_query
     as_of = as_of or date.today()
-    pack = load_pack(plan)
+    pack = load_pack(plan, as_of)
     ctx = Context(conn, _scope(scope, as_of), as_of, None, pack)
     out = []
     for rule in build_rules(pack):

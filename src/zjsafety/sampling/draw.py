@@ -22,7 +22,7 @@ from zjsafety.core.clock import beijing_today, utc_now
 from zjsafety.core.errors import DataMissing, MachineError, UsageError
 from zjsafety.core.normalize import CellError, canonical_sector, unknown_chunks
 from zjsafety.core.paths import Staged
-from zjsafety.rules.pack import load_pack, rule_of_type
+from zjsafety.rules.pack import AUTO, load_pack, rule_of_type
 from zjsafety.rules.scope import Scope
 from zjsafety.sampling.algorithm import ALGORITHM, canonical, entry_hash, fingerprint, quota, select
 from zjsafety.sampling.frame import build_frame
@@ -143,8 +143,19 @@ def request(*, level: str, scope: str, year: int, as_of: date | None = None, rat
                    allow_unknown_conflicts)
 
 
+def _watch_rule(plan, as_of: date):
+    """The repeat-hazard rule of the pack in force, whose window the frame's watch list uses;
+    None between plans (a draw does not need a plan in force) or when the pack has none."""
+    try:
+        return rule_of_type(load_pack(plan, as_of), "repeat_hazards")
+    except UsageError:
+        if plan and plan != AUTO:
+            raise  # a pack named and not loadable is the user's to fix
+        return None
+
+
 def _frame_and_params(conn, req: Request, seed: str, replacing: int | None) -> tuple[list[dict], dict]:
-    watch = rule_of_type(load_pack(req.plan), "repeat_hazards")
+    watch = _watch_rule(req.plan, req.as_of)
     frame = build_frame(conn, req.scope, level=req.level, year=req.year, as_of=req.as_of, sectors=req.sectors,
                         exclude_months=req.exclude_months, risk_weighted=req.risk_weighted,
                         watch_start=watch.p.window_start if watch else date(req.as_of.year, 1, 1), replacing=replacing)
@@ -323,7 +334,7 @@ def _check_fresh(conn, p: dict, params: dict, frame: list[dict], replacing: int 
     req = Request(p["level"], Scope.of(p["scope"], date.fromisoformat(params["as_of"])), p["year"],
                   date.fromisoformat(params["as_of"]), params["rate"], params["spares"], params["exclude_months"],
                   params["risk_weighted"], params["sectors"], bool(params.get("roster")))
-    watch = rule_of_type(load_pack(None), "repeat_hazards")
+    watch = _watch_rule(None, req.as_of)
     now = build_frame(conn, req.scope, level=req.level, year=req.year, as_of=req.as_of, sectors=req.sectors,
                       exclude_months=req.exclude_months, risk_weighted=req.risk_weighted,
                       watch_start=watch.p.window_start if watch else date(req.year, 1, 1), replacing=replacing)

@@ -39,6 +39,29 @@ def _cn_date(day: date | str) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _pack(d) -> dict | None:
+    """The rule pack in force on the draw's as-of date (None between plans)."""
+    from zjsafety.core.errors import UsageError
+    from zjsafety.rules.pack import load_pack
+    try:
+        return load_pack(None, date.fromisoformat(d.params["as_of"]))
+    except UsageError:
+        return None
+
+
+def _basis(d) -> str:
+    """What the quota rests on: the plan in force and its clause on inspection quotas."""
+    from zjsafety.rules.pack import rule_of_type
+    pack = _pack(d)
+    if pack is None:
+        return "按“双随机、一公开”监管的要求"
+    quota = rule_of_type(pack, "supervision_quota")
+    if quota is None:
+        return f"依据《{pack['title']}》，按“双随机、一公开”监管的要求"
+    clause = quota.p.clause.replace("(", "（").replace(")", "）")
+    return f"根据《{pack['title']}》{clause}关于{labels.level(d.row['level'])}督查企业比例的要求"
+
+
 def _cn_time(stamp: str) -> str:
     """2019-01-15 09:30:05 (Beijing time) -> 2019年1月15日 09:30:05（北京时间）."""
     day, _, clock = stamp.partition(" ")
@@ -166,8 +189,7 @@ def _close(doc: Official, d, path: Path) -> None:
 def plan_notice(d) -> Writer:
     def write(path: Path) -> None:
         doc = Official(_head_parts(d) + ["计划公告"])
-        doc.para(f"根据《浙江省安全生产综合治理三年行动计划》四（二）2关于{labels.level(d.row['level'])}督查企业"
-                 f"比例的要求，现将{d.row['year']}年度督查抽查计划公告如下。")
+        doc.para(f"{_basis(d)}，现将{d.row['year']}年度督查抽查计划公告如下。")
         for line in _quota_public(d) + [_commitment_public(d.row["commitment"]),
                                         "抽取按公开的算法进行，名录可依申请查阅。",
                                         "有未整改重大隐患、挂牌督办、反复性隐患或重大危险源的企业作为重点企业直接列入。"]:
@@ -221,6 +243,7 @@ def record(d) -> Writer:
         doc.table(["事项", "内容"], [
             ["抽取编号", f"第 {r['id']} 号"], ["范围", f"{divisions.full_name(r['scope'])}（{r['scope']}）"],
             ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", _cn_date(p["as_of"])],
+            ["依据", f"《{_pack(d)['title']}》" if _pack(d) else "“双随机、一公开”监管"],
             ["名录", f"{r['frame_size']} 家企业（指纹见核验信息）"],
             ["种子承诺", _commitment_public(r.get("commitment"))], ["种子", r["seed"]],
             ["抽取算法", p["algorithm"]], ["抽取时间", _cn_time(beijing(r["created_at"], seconds=True))],

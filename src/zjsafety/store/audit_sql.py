@@ -280,6 +280,38 @@ def overdue_sql() -> str:
         WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end"""
 
 
+def hazard_stock_sql() -> str:
+    """The stock of major hazards (治本攻坚 存量): found on or before :stock_end and still open
+    then, as the ledgers' dates say; hit = closed by :end (the as-of date)."""
+    open_then = CLOSED_BY_END.replace(":end", ":stock_end")
+    return f"""
+        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
+               e.name || '：' || h.description || '（发现于 ' || h.found_on || '）' AS label,
+               ({CLOSED_BY_END}) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
+        WHERE h.is_major = 1 AND h.found_on <= :stock_end AND NOT ({open_then})"""
+
+
+def major_found_sql() -> str:
+    """Major hazards found in [:start, :end] (listed by `explain` of the increment rule)."""
+    return f"""
+        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
+               e.name || '：' || h.description || '（发现于 ' || h.found_on || '）' AS label,
+               0 AS hit, h.batch_id AS batch_id, h.src_row AS src_row
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
+        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
+
+
+def major_found_counts(conn, scope, start: str, end: str, pstart: str, pend: str) -> list[tuple]:
+    """(county, sector, found in [start, end], found in [pstart, pend]) of major hazards."""
+    return [tuple(r) for r in conn.execute(bind(conn, scope, """
+        SELECT sm.county, h.sector, SUM(h.found_on BETWEEN :start AND :end), SUM(h.found_on BETWEEN :pstart AND :pend)
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code
+        WHERE h.is_major = 1 AND (h.found_on BETWEEN :start AND :end OR h.found_on BETWEEN :pstart AND :pend)
+        GROUP BY sm.county, h.sector ORDER BY sm.county, h.sector"""),
+        {"start": start, "end": end, "pstart": pstart, "pend": pend})]
+
+
 def dual_report_sql() -> str:
     return f"""
         SELECT sm.county AS county, h.sector AS sector, {HAZARD_ITEM} AS item, h.description AS label,
