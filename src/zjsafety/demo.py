@@ -76,12 +76,12 @@ def _enterprises(rng: random.Random, n: int = 80) -> list[dict]:
 
 
 def _xlsx(path: Path, title: str, headers: list, rows: list[list], *, two_row: dict | None = None,
-          totals: list | None = None, date_cols: tuple[int, ...] = ()) -> None:
+          totals: list | None = None, date_cols: tuple[int, ...] = (), filed: str = "2019年1月10日") -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
     ws.append([title])
-    ws.append(["填报单位：西湖区应急管理局（盖章）", None, None, "填报日期：2019年1月10日"])
+    ws.append(["填报单位：西湖区应急管理局（盖章）", None, None, f"填报日期：{filed}"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(4, len(headers)))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
@@ -291,8 +291,8 @@ def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
 def import_stage(conn, folder: Path, say) -> dict:
     res = import_files(conn, [folder / "台账"], county=COUNTY)
     t = res.totals
-    say(f"导入：数据行 {t['rows']}，新增 {t['inserted']}，拒收 {t['rejected']}（演示台账中故意留有错误，"
-        f"见 zjsafety import {folder / '台账'} --dry-run）")
+    say(f"导入：数据行 {t['rows']}，新增 {t['inserted']}，拒收 {t['rejected']}" +
+        (f"（演示台账中故意留有错误，见 zjsafety import {folder / '台账'} --dry-run）" if t["rejected"] else ""))
     books = write_error_books(res, folder / "退回修改")
     if books:
         say(f"错误标注工作簿：{folder / '退回修改'}")
@@ -335,3 +335,86 @@ def report_stage(conn, folder: Path, say) -> dict:
     paths = [reports.write(data, folder / f"西湖区三年行动进展_2019上半年{ext}") for ext in (".xlsx", ".docx", ".html")]
     say("报告：" + "、".join(str(p) for p in paths))
     return {"reports": [str(p) for p in paths]}
+
+
+# ---------------------------------------------------------------- the 2024—2026 plan
+
+PLAN_2024 = "cn-2024-2026"
+AS_OF_2024 = [date(2024, 12, 31), date(2025, 12, 31), date(2026, 11, 30)]
+# major hazards found per year and sector: the stock of 2023 and before, a rise in 危险化学品 in
+# 2025, and 2026 to the end of November
+FOUND = {2022: {"工矿商贸": 3, "危险化学品": 2}, 2023: {"工矿商贸": 5, "危险化学品": 3, "消防": 2},
+         2024: {"工矿商贸": 4, "危险化学品": 2, "消防": 2}, 2025: {"工矿商贸": 3, "危险化学品": 4, "消防": 1},
+         2026: {"工矿商贸": 2, "危险化学品": 2, "消防": 1}}
+DESCRIPTIONS = {"工矿商贸": ["粉尘涉爆除尘系统未按规范设置", "有限空间作业未落实审批", "液氨制冷车间人员密集"],
+                "危险化学品": ["储罐区紧急切断阀失效", "重点监管工艺未实现自动化控制", "装置区控制室未抗爆"],
+                "消防": ["人员密集场所安全出口锁闭", "高层建筑消防设施瘫痪"]}
+
+
+def write_demo_ledgers_2024(folder: Path, seed: int = 2024) -> dict[str, Path]:
+    """The demo county's enterprises and its major hazards of 2022—2026, in the layout of a
+    public hazard system's 重大事故隐患情况列表 (title row, 行业与领域, 计划治理期限, 治理状态,
+    实际治理日期): the 2024—2026 plan's rules rest on these dates."""
+    rng = random.Random(seed)
+    d = folder / "台账"
+    d.mkdir(parents=True, exist_ok=True)
+    ents = _enterprises(rng)
+    files = {"enterprise": d / "西湖区企业基本信息台账.xlsx", "hazard": d / "重大事故隐患情况列表_2022-2026.xlsx"}
+    _xlsx(files["enterprise"], "西湖区企业基本信息台账",
+          ["序号", "企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域", "经营状态"],
+          [[i, e["name"], e["uscc"], "西湖区", e["town"], "、".join(e["sectors"]), "关闭" if e["closed"] else "在营"]
+           for i, e in enumerate(ents, 1)], filed="2026年12月1日")
+    end = AS_OF_2024[-1]
+    rows, n = [], 0
+    for year, by_sector in FOUND.items():
+        for sector, count in by_sector.items():
+            pool = [e for e in ents if sector in e["sectors"] or (sector == "消防" and "工矿商贸" in e["sectors"])]
+            for _ in range(count):
+                n += 1
+                e = rng.choice(pool)
+                found = date(year, 1, 1) + timedelta(days=rng.randrange(330 if year == end.year else 365))
+                deadline = found + timedelta(days=rng.choice((60, 90, 120)))
+                roll = rng.random() * (0.6 if sector == "消防" else 1)  # 消防: every one rectified in time
+                done = (found + timedelta(days=rng.randrange(20, 55)) if roll < 0.6 else
+                        deadline + timedelta(days=rng.randrange(30, 400)) if roll < 0.85 else None)
+                if done is not None and done > end:
+                    done = None
+                rows.append([n, e["name"], e["uscc"], sector, f"ZD{year}{n:03d}", rng.choice(DESCRIPTIONS[sector]),
+                             found, deadline, "已整改" if done else "整改中", done, "是"])
+    _xlsx(files["hazard"], "西湖区重大事故隐患情况列表（2022—2026年）",
+          ["序号", "单位名称", "统一社会信用代码", "行业与领域", "隐患编号", "隐患内容", "排查日期", "计划治理期限",
+           "治理状态", "实际治理日期", "是否挂牌督办"], rows, date_cols=(6, 7, 9), filed="2026年12月1日")
+    return files
+
+
+def run_demo_2024(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
+    """The 2024—2026 plan's demo: its ledgers imported, the audit at three dates (the pack in
+    force chosen by each date), the workbook and the report at the last."""
+    say = echo or (lambda s: None)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = write_demo_ledgers_2024(folder)
+    say(f"已生成演示台账 {len(files)} 份（2022—2026年）：{folder / '台账'}")
+    db = folder / "demo.db"
+    if db.exists():
+        db.unlink()
+    conn = connect(db)
+    summary: dict = {"folder": str(folder), "db": str(db), "plan": PLAN_2024,
+                     "ledgers": {k: str(v) for k, v in files.items()}, "audits": {}}
+    try:
+        summary.update(import_stage(conn, folder, say))
+        for day in AS_OF_2024:
+            report = audit.run(conn, COUNTY, day)
+            figures = "；".join(f"{r.title}{'（' + r.sector + '）' if r.sector else ''} "
+                               f"{r.numerator:g}/{r.denominator:g} {r.status_label()}"
+                               for r in report.results if r.denominator is not None and not r.sector)
+            say(f"核查（截至 {day}，{report.plan_title}）：{figures}")
+            summary["audits"][day.isoformat()] = {"plan": report.plan, "statuses": report.rule_statuses()}
+        path = write_audit_xlsx(report, audit.explain_all(conn, report), folder / "核查结果_西湖区_2026.xlsx")
+        data = reports.build(conn, COUNTY, AS_OF_2024[-1], since=date(2025, 11, 30))
+        paths = [reports.write(data, folder / f"西湖区治本攻坚三年行动进展_2026{ext}") for ext in (".xlsx", ".docx", ".html")]
+        say(f"核查工作簿：{path}；报告：" + "、".join(str(p) for p in paths))
+        summary.update({"audit_xlsx": str(path), "reports": [str(p) for p in paths]})
+    finally:
+        conn.close()
+    say(f"数据库：{db}")
+    return summary

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from zjsafety.core import divisions, labels
+from zjsafety.core import divisions, labels, refdata
 from zjsafety.core.clock import beijing
 from zjsafety.core.masking import mask
 from zjsafety.core.paths import write_text
@@ -36,6 +36,9 @@ def cn_clause(clause: str) -> str:
 def _figure(r, *, status: bool = True) -> str:
     if r.status == "n/a":
         return f"无数据（{r.note}）"
+    if r.extra.get("same_period"):  # counts against the same part of the year before
+        st = f"，{r.status_label()}" if status else ""
+        return f"{fmt_num(r.numerator)}项（上年同期{fmt_num(r.denominator)}项{st}）"
     frac = f"{fmt_num(r.numerator)}/{fmt_num(r.denominator)}"
     st = f"，{r.status_label()}" if status else ""
     if r.lower_is_better and r.ratio is not None:  # a reduction reads as one: 下降 23.1%（目标下降 40%）
@@ -72,8 +75,14 @@ def _listed(items: list[str], cap: int = 8) -> str:
 
 def _basic(data: ReportData) -> list[Block]:
     a, phase, rep = data.audit, data.phase, data.pack["report"]
-    phase_text = (f"三年行动处于“{phase['name']}”阶段（{cn_clause(phase['clause'])}，"
-                  f"{cn_date(phase['start'])}至{cn_date(phase['end'])}）" if phase else "不在三年行动的实施期内")
+    period = refdata.plan(data.pack["milestones"])
+    if phase:
+        phase_text = (f"三年行动处于“{phase['name']}”阶段（{cn_clause(phase['clause'])}，"
+                      f"{cn_date(phase['start'])}至{cn_date(phase['end'])}）")
+    elif period["start"] <= data.as_of <= period["end"]:
+        phase_text = f"处于三年行动实施期内（{cn_date(period['start'])}至{cn_date(period['end'])}）"
+    else:
+        phase_text = "不在三年行动的实施期内"
     kinds: dict[str, int] = {}
     for src in data.sources:
         kinds[labels.kind(src["kind"])] = kinds.get(labels.kind(src["kind"]), 0) + 1
@@ -216,7 +225,7 @@ def _attachments(data: ReportData) -> list[Block]:
     if fails:
         parts.append(("below", [("table", ["县（市、区）", "指标", "行业/口径", "年度", "比例", "目标"],
                                   [[divisions.full_name(r.scope), r.title, _label(r), str(r.year or ""),
-                                    fmt_ratio(r.ratio), fmt_ratio(r.target)] for r in fails])], False))
+                                    *_ratio_cells(r)] for r in fails])], False))
     overdue, pending = data.overdue_milestones(), data.pending_milestones()
     if overdue or pending:
         rows = [[divisions.full_name(c), code, t, "逾期未完成"] for c, code, t in overdue]
@@ -244,7 +253,10 @@ def _attachments(data: ReportData) -> list[Block]:
 
 
 def _ratio_cells(r) -> list[str]:
-    """比例 and 目标 as a reader takes them: a reduction as 下降 x% (lower is better)."""
+    """比例 and 目标 as a reader takes them: a reduction as 下降 x% (lower is better); counts
+    against the year before as counts."""
+    if r.extra.get("same_period"):
+        return [f"{fmt_num(r.numerator)}项，上年同期{fmt_num(r.denominator)}项", "不多于上年同期"]
     if r.lower_is_better:
         return [f"下降{fmt_ratio(1 - r.ratio)}" if r.ratio is not None else "—",
                 f"下降{fmt_ratio(1 - r.target)}" if r.target is not None else "—"]

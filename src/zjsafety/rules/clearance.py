@@ -7,20 +7,24 @@ from __future__ import annotations
 from datetime import date
 
 from zjsafety.rules.base import Context, Result, Rule, RuleParams
-from zjsafety.rules.coverage import EVER, SimpleRatio, TargetParams
+from zjsafety.rules.coverage import EVER, SimpleRatio, TargetParams, _sector_totals
 from zjsafety.store import audit_sql as q
 
 
 class HazardStock(SimpleRatio):
     type = "hazard_stock"
     data_tables = ("hazard",)
-    summary = ("存量清零：发现日期在 stock_end 及以前、且在 stock_end 时仍未整改的重大隐患中，到截至日期已整改"
+    summary = ("存量清零（按县、按行业领域及合计）：发现日期在 stock_end 及以前、且在 stock_end 时仍未整改的重大隐患中，到截至日期已整改"
                "（按台账的整改、销号日期）的比例；列出仍未整改的")
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
+    by_sector = True
 
     class Params(TargetParams):
         stock_end: date
+
+    def run(self, ctx):
+        return _sector_totals(self, ctx, super().run(ctx))
 
     def item_query(self, ctx):
         return q.hazard_stock_sql(), {"start": EVER.isoformat(), "end": ctx.as_of.isoformat(),
@@ -33,13 +37,17 @@ class HazardStock(SimpleRatio):
 class HazardDynamic(SimpleRatio):
     type = "hazard_dynamic"
     data_tables = ("hazard",)
-    summary = ("动态清零：整改期限已过（截至日期前）的重大隐患中，到截至日期已整改的比例；目标为全部整改"
+    summary = ("动态清零（按县、按行业领域及合计）：整改期限已过（截至日期前）的重大隐患中，到截至日期已整改的比例；目标为全部整改"
                "（超期未整改为 0），列出超期未整改的")
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
     needs_columns = ((("deadline",), "隐患台账中没有“整改期限”一列（或从未填写），无法判断是否超期"),)
     sql = staticmethod(q.overdue_sql)
     windowed = False
+    by_sector = True
+
+    def run(self, ctx):
+        return _sector_totals(self, ctx, super().run(ctx))
 
 
 class HazardIncrement(Rule):
@@ -90,7 +98,7 @@ class HazardIncrement(Rule):
         if not met and status == "amber":
             why += f"；尚未到期（{self.p.deadline}）"
         return self.result(ctx, scope, sector=sector, year=year, num=cur, den=prev, target=1.0, status=status,
-                           note=why, lower_is_better=True, ratio=(cur / prev) if prev else None)
+                           note=why, lower_is_better=True, ratio=(cur / prev) if prev else None, same_period=True)
 
     def explain(self, ctx, county, sector):
         start, end, _, _ = self._periods(ctx)
