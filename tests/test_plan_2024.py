@@ -52,7 +52,7 @@ def test_the_pack_in_force_applies_unasked_and_gives_the_stock_with_its_open_haz
     r, data = county.json("audit", "--scope", "西湖区", "--as-of", "2024-12-31")
     assert data["plan"] == "cn-2024-2026"
     assert {x["rule"] for x in data["results"]} == {"major-hazard-stock", "major-hazard-increment",
-                                                     "major-hazard-dynamic"}
+                                                     "major-hazard-dynamic", "principal-training"}
     stock = next(x for x in data["results"] if x["rule"] == "major-hazard-stock")
     assert (stock["numerator"], stock["denominator"], stock["status"]) == (1, 3, "fail")
     assert stock["missing"] == ["A3", "A4"]  # by ledger number
@@ -153,3 +153,41 @@ def test_the_demo_of_the_new_plan_shows_each_rule_at_three_dates(tmp_path):
         conn.close()
     for rule, statuses in seen.items():
         assert "n/a" in statuses and statuses & {"pass"} and statuses & {"fail", "amber"}, (rule, statuses)
+
+
+# ------------------------------------------------------------------ 主要负责人培训
+
+def test_principal_training_counts_the_sectors_of_each_year_by_industry_code(tmp_path):
+    """By hand: mines (采矿业 06-12) in 2024 — E0 (0810) trained by its 总经理, E2 (C0610) only
+    by a 安全员: 1/2; metal smelting (311/312/314/321-323) in 2025 — E1 (3120) trained in 2025 (its
+    2024 training does not count for 2025), E4 (3211) not, E3 (3130, rolling) not in the frame:
+    1/2; 2026: the plan names no sector."""
+    cli = Cli(tmp_path / "t.db")
+    ents = write_csv(tmp_path / "企业.csv", ["企业名称", "统一社会信用代码", "所属县（市、区）", "行业领域", "国民经济行业代码"],
+                     [[NAMES[i], USCC[i], "西湖区", "工矿商贸", code]
+                      for i, code in enumerate(["0810", "3120", "C0610", "3130", "3211"])])
+    people = write_csv(tmp_path / "主要负责人安全培训记录.csv", ["企业名称", "统一社会信用代码", "姓名", "职务", "培训日期", "培训班次"],
+                       [[NAMES[0], USCC[0], "张三", "总经理", "2024-05-10", "矿山企业主要负责人专题培训"],
+                        [NAMES[2], USCC[2], "李四", "安全员", "2024-06-01", "矿山企业安全培训"],
+                        [NAMES[1], USCC[1], "王五", "董事长", "2024-09-01", "安全培训"],
+                        [NAMES[1], USCC[1], "王五", "董事长", "2025-03-01", "金属冶炼企业主要负责人集中培训"]])
+    r = cli("import", ents, people)
+    assert r.exit_code == 0, r.stdout + r.stderr
+
+    def training(day):
+        r, data = cli.json("audit", "--scope", "西湖区", "--as-of", day, "--rule", "principal-training")
+        return [x for x in data["results"] if x["sector"] is None][0]
+    t = training("2024-06-30")
+    assert (t["numerator"], t["denominator"], t["status"], t["missing"]) == (1, 2, "amber", [USCC[2]])
+    t = training("2024-12-31")
+    assert (t["numerator"], t["denominator"], t["status"]) == (1, 2, "fail")
+    t = training("2025-12-31")
+    assert (t["numerator"], t["denominator"], t["status"], t["missing"]) == (1, 2, "fail", [USCC[4]])
+    t = training("2026-11-30")
+    assert t["status"] == "n/a" and t["ratio"] is None and "2026" in t["note"]
+
+
+def test_principal_training_without_industry_codes_is_no_data(county):
+    r, data = county.json("audit", "--scope", "西湖区", "--as-of", "2024-12-31", "--rule", "principal-training")
+    t = data["results"][0]
+    assert t["status"] == "n/a" and t["ratio"] is None  # no training ledger, no codes: never 0%

@@ -359,11 +359,30 @@ def write_demo_ledgers_2024(folder: Path, seed: int = 2024) -> dict[str, Path]:
     d = folder / "台账"
     d.mkdir(parents=True, exist_ok=True)
     ents = _enterprises(rng)
-    files = {"enterprise": d / "西湖区企业基本信息台账.xlsx", "hazard": d / "重大事故隐患情况列表_2022-2026.xlsx"}
+    files = {"enterprise": d / "西湖区企业基本信息台账.xlsx", "hazard": d / "重大事故隐患情况列表_2022-2026.xlsx",
+             "training": d / "主要负责人安全培训记录.xlsx"}
+    # national-economy industry codes (GB/T 4754): a few mines and metal smelters among the 工矿商贸 firms
+    codes = {"0810": "矿山", "1011": "矿山", "3120": "冶炼", "3211": "冶炼", "3130": "", "1810": "", "3311": ""}
+    other = random.Random(seed + 1)  # codes and trainings drawn apart, the hazards stay as they were
+    for e in ents:
+        e["code"] = other.choice(list(codes)) if e["sectors"][0] == "工矿商贸" and not e["closed"] else ""
     _xlsx(files["enterprise"], "西湖区企业基本信息台账",
-          ["序号", "企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域", "经营状态"],
-          [[i, e["name"], e["uscc"], "西湖区", e["town"], "、".join(e["sectors"]), "关闭" if e["closed"] else "在营"]
+          ["序号", "企业名称", "统一社会信用代码", "所属县（市、区）", "乡镇（街道）", "行业领域", "国民经济行业代码", "经营状态"],
+          [[i, e["name"], e["uscc"], "西湖区", e["town"], "、".join(e["sectors"]), e["code"], "关闭" if e["closed"] else "在营"]
            for i, e in enumerate(ents, 1)], filed="2026年12月1日")
+    # 2024: every mine's principal trained; 2025: one smelter's not
+    people, smelters = [], [e for e in ents if codes.get(e["code"]) == "冶炼"]
+    for e in ents:
+        kind = codes.get(e["code"])
+        if kind == "矿山":
+            people.append([e["name"], e["uscc"], f"{other.choice('张王李赵钱孙')}{other.choice('伟芳敏杰强磊')}", "总经理",
+                           date(2024, 4, 1) + timedelta(days=other.randrange(200)), "矿山企业主要负责人安全生产专题培训"])
+        elif kind == "冶炼" and e is not smelters[-1]:
+            people.append([e["name"], e["uscc"], f"{other.choice('张王李赵钱孙')}{other.choice('伟芳敏杰强磊')}", "董事长",
+                           date(2025, 3, 1) + timedelta(days=other.randrange(200)), "金属冶炼企业主要负责人集中培训"])
+    _xlsx(files["training"], "主要负责人安全培训记录",
+          ["单位名称", "统一社会信用代码", "参训人员姓名", "职务", "培训日期", "培训班次"], people, date_cols=(4,),
+          filed="2026年12月1日")
     end = AS_OF_2024[-1]
     rows, n = [], 0
     for year, by_sector in FOUND.items():
@@ -394,12 +413,13 @@ def run_demo_2024(folder: Path, echo: Callable[[str], None] | None = None) -> di
     folder.mkdir(parents=True, exist_ok=True)
     files = write_demo_ledgers_2024(folder)
     say(f"已生成演示台账 {len(files)} 份（2022—2026年）：{folder / '台账'}")
+    summary_files = files
     db = folder / "demo.db"
     if db.exists():
         db.unlink()
     conn = connect(db)
     summary: dict = {"folder": str(folder), "db": str(db), "plan": PLAN_2024,
-                     "ledgers": {k: str(v) for k, v in files.items()}, "audits": {}}
+                     "ledgers": {k: str(v) for k, v in summary_files.items()}, "audits": {}}
     try:
         summary.update(import_stage(conn, folder, say))
         for day in AS_OF_2024:

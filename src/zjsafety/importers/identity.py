@@ -36,13 +36,15 @@ IDENTITY: dict[str, Identity] = {
     "screening": Identity("enterprise_id", loose=("screened_on", "campaign", "sector")),
     "inspection": Identity("enterprise_id", loose=("inspected_on", "level", "department")),
     "penalty": Identity("enterprise_id", "case_no", loose=("decided_on", "violation")),
+    "training": Identity("enterprise_id", "certificate_no", loose=("trained_on", "person_name")),
     "major_risk": Identity("enterprise_id", "risk_no", loose=("risk_name",)),
     "major_hazard_register": Identity("hazard_no", loose=("enterprise_id",)),
     "above_scale_list": Identity(None, "uscc", fields=("list_year",), loose=("name_norm",)),
     "inspector": Identity(None, "badge_no", loose=("name", "unit", "id_no")),
     "plan_task": Identity(None, "task_code", fields=("county_code",), loose=("title",)),
 }
-FOLDED = {"description", "campaign", "department", "violation", "risk_name", "title", "unit", "name", "case_no"}
+FOLDED = {"description", "campaign", "department", "violation", "risk_name", "title", "unit", "name", "case_no",
+          "person_name"}
 
 
 def _norm(col: str, v):

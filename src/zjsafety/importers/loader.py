@@ -27,7 +27,7 @@ from zjsafety.importers.models import ROW_TYPES
 from zjsafety.importers.records import SPECS, EntMatch
 from zjsafety.store import records as sql
 
-NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list"}
+NAMED_KINDS = {"enterprise", "screening", "hazard", "major_risk", "inspection", "penalty", "above_scale_list", "training"}
 KEY_LABEL = {"enterprise": "企业", "hazard": "隐患", "penalty": "处罚", "inspector": "人员"}
 # ledger numbers that name a record within its enterprise: the same number elsewhere is said
 NUMBERS = {"hazard": ("hazard_no", "隐患编号", "hazard_no_reused"), "major_risk": ("risk_no", "危险源编号", "number_reused"),

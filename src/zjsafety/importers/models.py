@@ -138,6 +138,14 @@ class InspectorRow(_Row):
     conflicts: Text = None
 
 
+class TrainingRow(_Names):
+    person_name: Text = None
+    role: Text = None
+    trained_on: Day = None
+    course: FreeText = None
+    certificate_no: Code = None
+
+
 class PlanTaskRow(_Row):
     task_code: Code = None
     task_title: Text = None
@@ -154,6 +162,7 @@ MODELS: dict[str, type[_Row]] = {
     "major_hazard_register": MajorHazardRegisterRow, "major_risk": MajorRiskRow,
     "inspection": InspectionRow, "penalty": PenaltyRow, "accident_stat": AccidentStatRow,
     "above_scale_list": AboveScaleRow, "inspector": InspectorRow, "plan_task": PlanTaskRow,
+    "training": TrainingRow,
 }
 
 

@@ -167,6 +167,15 @@ def build_penalty(m, county, ent: EntMatch) -> Built:
         violation=m.violation, matched_by=ent.by))
 
 
+def build_training(m, county, ent: EntMatch) -> Built:
+    # a certificate number names a training; else the person and the day
+    key = (f"T:{ent.key}:{m.certificate_no}" if m.certificate_no
+           else "T:" + stable_hash(ent.key, m.trained_on, fold(m.person_name or "")))
+    return Built(key, dict(
+        enterprise_id=ent.id, county_code=county, person_name=m.person_name, role=m.role,
+        trained_on=_d(m.trained_on), course=m.course, certificate_no=m.certificate_no, matched_by=ent.by))
+
+
 def build_accident_stat(m, county, ent) -> Built:
     return Built(f"A:{county}:{m.year}", dict(county_code=county, year=m.year, accidents=m.accidents,
                                               deaths=m.deaths, gdp=m.gdp))
@@ -237,6 +246,7 @@ SPECS: dict[str, KindSpec] = {
     "inspection": KindSpec("inspection", build_inspection, True, True, ("inspected_on",),
                            {**_COUNTY, "inspection_level": ("level",), "inspection_result": ("result",)}),
     "penalty": KindSpec("penalty", build_penalty, True, True, ("decided_on",), _COUNTY),
+    "training": KindSpec("training", build_training, True, True, ("trained_on",), _COUNTY),
     "accident_stat": KindSpec("accident_stat", build_accident_stat, False, True, ("year",), _COUNTY),
     "above_scale_list": KindSpec("above_scale_list", build_above_scale, False, False, ("name",),
                                  {**_COUNTY, "name": ("name", "name_norm")}),

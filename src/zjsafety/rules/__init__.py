@@ -5,4 +5,4 @@ One small class per rule type, registered by its `type` slug; a rule pack (data/
 binds rule types to a plan's clauses, targets and dates."""
 
 from zjsafety.rules.base import REGISTRY, Context, Result, Rule, judge  # noqa: F401
-from zjsafety.rules import clearance, coverage, outcomes, supervision  # noqa: F401  (classes register themselves)
+from zjsafety.rules import clearance, coverage, outcomes, supervision, training  # noqa: F401  (classes register themselves)

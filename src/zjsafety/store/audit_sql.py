@@ -312,6 +312,23 @@ def major_found_counts(conn, scope, start: str, end: str, pstart: str, pend: str
         {"start": start, "end": end, "pstart": pstart, "pend": pend})]
 
 
+def principal_training_sql() -> str:
+    """Enterprises of the scope whose national-economy industry code starts with one of
+    :prefixes (a letter before it ignored); hit = a training of a principal person in charge
+    (role unknown, or containing one of :roles) dated in [:start, :end]."""
+    return f"""
+        SELECT sm.county AS county, NULL AS sector, {ITEM_KEY} AS item,
+               e.name || '（行业代码 ' || e.industry_code || '）' AS label,
+               EXISTS (SELECT 1 FROM training t WHERE t.enterprise_id = e.id AND t.trained_on BETWEEN :start AND :end
+                       AND (t.role IS NULL OR EXISTS (SELECT 1 FROM json_each(:roles) r
+                                                      WHERE instr(t.role, r.value) > 0))) AS hit,
+               e.batch_id AS batch_id, e.src_row AS src_row
+        FROM temp.scope_map sm CROSS JOIN enterprise e ON e.county_code = sm.code
+        WHERE {ALIVE} AND e.industry_code IS NOT NULL
+          AND EXISTS (SELECT 1 FROM json_each(:prefixes) p
+                      WHERE ltrim(e.industry_code, 'ABCDEFGHIJKLMNOPQRST') LIKE p.value || '%')"""
+
+
 def dual_report_sql() -> str:
     return f"""
         SELECT sm.county AS county, h.sector AS sector, {HAZARD_ITEM} AS item, h.description AS label,
@@ -416,6 +433,7 @@ def column_filled(conn, scope, table: str, columns: tuple[str, ...]) -> bool:
 
 
 _DATE_COL = {"inspection": "inspected_on", "penalty": "decided_on", "screening": "screened_on", "hazard": "found_on",
+             "training": "trained_on",
              "major_risk": None, "accident_stat": None, "above_scale_list": None, "plan_task": None,
              "major_hazard_register": None, "enterprise": None}
 

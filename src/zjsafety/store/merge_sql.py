@@ -8,7 +8,7 @@ import sqlite3
 RECORDS = [("screening", "natural_key"), ("hazard", "natural_key"), ("major_hazard_register", "natural_key"),
            ("major_risk", "natural_key"), ("inspection", "natural_key"), ("penalty", "natural_key"),
            ("accident_stat", "natural_key"), ("above_scale_list", "natural_key"), ("inspector", "natural_key"),
-           ("plan_task", "natural_key")]
+           ("plan_task", "natural_key"), ("training", "natural_key")]
 
 
 def columns(conn: sqlite3.Connection, table: str, schema: str = "main") -> list[str]:

@@ -144,7 +144,7 @@ UPDATE enterprise SET first_seen = (SELECT substr(b.imported_at, 1, 10) FROM imp
 """
 
 RECORD_TABLES = ["screening", "hazard", "major_hazard_register", "major_risk", "inspection", "penalty",
-                 "accident_stat", "above_scale_list", "inspector", "plan_task"]
+                 "accident_stat", "above_scale_list", "inspector", "plan_task", "training"]
 
 
 def m5(db: sqlite_utils.Database) -> None:
@@ -206,5 +206,17 @@ UPDATE penalty SET natural_key = 'P:' ||
     WHERE case_no IS NOT NULL;
 """
 
-MIGRATIONS: list = [M1, M2, M3, M4, m5, M6, m7, M8]
+# 主要负责人安全培训记录 (the 2024—2026 plan's training action)
+M9 = f"""
+CREATE TABLE training (
+    id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), county_code TEXT REFERENCES jurisdiction(code),
+    person_name TEXT, role TEXT,
+    trained_on TEXT NOT NULL, course TEXT, certificate_no TEXT, matched_by TEXT, {_PROV}
+);
+CREATE INDEX ix_training_county ON training(county_code, trained_on);
+CREATE INDEX ix_training_ent ON training(enterprise_id, trained_on);
+"""
+
+MIGRATIONS: list = [M1, M2, M3, M4, m5, M6, m7, M8, M9]
 LATEST = len(MIGRATIONS)
