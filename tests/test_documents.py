@@ -148,6 +148,8 @@ def test_the_draw_record_keeps_its_witness_lines_together(demo, tmp_path):
     signing = [i for i, p in enumerate(ps) if "见证人：" in p or "现场人员签字" in p]
     assert signing and len(set(signing)) == 1, signing  # heading and the four lines on one page
     assert ps[signing[0]].count("见证人：") == 2 and "抽取操作人：" in ps[signing[0]]
+    # the record names the plan in force on the draw's date
+    assert "依据《浙江省安全生产综合治理三年行动计划（2017—2020年）》" in "".join(ps)
     # headings of the table never broken a character a line
     assert "统一社会信用代码" in text and "行业、乡镇" in text
 
