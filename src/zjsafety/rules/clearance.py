@@ -11,20 +11,26 @@ from zjsafety.rules.coverage import EVER, SimpleRatio, TargetParams, _sector_tot
 from zjsafety.store import audit_sql as q
 
 
-class HazardStock(SimpleRatio):
-    type = "hazard_stock"
+class _MajorHazards(SimpleRatio):
+    """A share of major hazards from the hazard ledger, per county and sector with each
+    county's all-sector total."""
+
     data_tables = ("hazard",)
-    summary = ("存量清零（按县、按行业领域及合计）：发现日期在 stock_end 及以前、且在 stock_end 时仍未整改的重大隐患中，到截至日期已整改"
-               "（按台账的整改、销号日期）的比例；列出仍未整改的")
     data_table = "hazard"
     absent = "未导入隐患排查治理台账"
     by_sector = True
 
-    class Params(TargetParams):
-        stock_end: date
-
     def run(self, ctx):
         return _sector_totals(self, ctx, super().run(ctx))
+
+
+class HazardStock(_MajorHazards):
+    type = "hazard_stock"
+    summary = ("存量清零（按县、按行业领域及合计）：发现日期在 stock_end 及以前、且在 stock_end 时仍未整改的重大隐患中，到截至日期已整改"
+               "（按台账的整改、销号日期）的比例；列出仍未整改的")
+
+    class Params(TargetParams):
+        stock_end: date
 
     def item_query(self, ctx):
         return q.hazard_stock_sql(), {"start": EVER.isoformat(), "end": ctx.as_of.isoformat(),
@@ -34,20 +40,13 @@ class HazardStock(SimpleRatio):
         return f"存量：{self.p.stock_end.year}年及以前发现、{self.p.stock_end}时仍未整改的重大隐患"
 
 
-class HazardDynamic(SimpleRatio):
+class HazardDynamic(_MajorHazards):
     type = "hazard_dynamic"
-    data_tables = ("hazard",)
     summary = ("动态清零（按县、按行业领域及合计）：整改期限已过（截至日期前）的重大隐患中，到截至日期已整改的比例；目标为全部整改"
                "（超期未整改为 0），列出超期未整改的")
-    data_table = "hazard"
-    absent = "未导入隐患排查治理台账"
     needs_columns = ((("deadline",), "隐患台账中没有“整改期限”一列（或从未填写），无法判断是否超期"),)
     sql = staticmethod(q.overdue_sql)
     windowed = False
-    by_sector = True
-
-    def run(self, ctx):
-        return _sector_totals(self, ctx, super().run(ctx))
 
 
 class HazardIncrement(Rule):
