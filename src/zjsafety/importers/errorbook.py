@@ -549,6 +549,7 @@ def _rebuild(src: Path, findings: list[Finding], dst: Path, progress=None) -> No
             if MARKED_SHEET.match(sh.name):
                 continue  # the summary of an earlier round: this workbook gets its own
             out = wb.create_sheet(titles[sh.name])
+            _fit_columns(out, sh.head)
             cells = marks.get(sh.name, {})
             sheet = book.sheet(sh.name)
             for r, row in enumerate(sheet.rows, start=1):
@@ -570,6 +571,23 @@ def _rebuild(src: Path, findings: list[Finding], dst: Path, progress=None) -> No
                 if progress and r % 5000 == 0:
                     progress(f"{src.name}：{sh.name}（错误标注）", r, sheet.total)
     wb.save(dst)
+
+
+def _fit_columns(ws, head: list[list]) -> None:
+    """Columns of a rebuilt sheet (a CSV has no widths) as wide as their text in the first rows,
+    so that names and 18-character codes print whole; landscape, fitted to the page width."""
+    widths: dict[int, float] = {}
+    for row in head:
+        for c, v in enumerate(row):
+            text = "" if v is None else str(v)
+            w = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text) + 2
+            widths[c] = max(widths.get(c, 8), min(w, 50))
+    for c, w in widths.items():
+        ws.column_dimensions[col_letter(c)].width = round(w, 1)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _cell(ws, v, font=None) -> WriteOnlyCell:
