@@ -7,7 +7,12 @@ sqlite-utils Database, for changes SQLite's ALTER TABLE cannot make (`table.tran
 the table into its new shape inside the step's transaction).
 """
 
-import sqlite_utils
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the steps that need it are given one (connection._python_step imports it):
+    import sqlite_utils  # importing it at start-up costs every command, and pulls in pandas where installed
 
 # Columns every imported record carries: the import batch (file, sha256, time) and the row.
 _PROV = "batch_id INTEGER REFERENCES import_batch(id), src_row INTEGER"
