@@ -191,3 +191,42 @@ def test_principal_training_without_industry_codes_is_no_data(county):
     r, data = county.json("audit", "--scope", "西湖区", "--as-of", "2024-12-31", "--rule", "principal-training")
     t = data["results"][0]
     assert t["status"] == "n/a" and t["ratio"] is None  # no training ledger, no codes: never 0%
+
+
+def test_demo_plan_option_through_the_cli(tmp_path):
+    from typer.testing import CliRunner
+    from zjsafety.cli import app
+    r = CliRunner().invoke(app, ["demo", "--plan", "无此规则包", "--dir", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "cn-2024-2026" in plain(r.stderr) and "Traceback" not in r.stderr
+    r = CliRunner().invoke(app, ["demo", "--plan", "cn-2024-2026", "--dir", str(tmp_path / "演示"), "--json"])
+    assert r.exit_code == 0, r.stderr
+    import json
+    out = json.loads(r.stdout)
+    assert out["plan"] == "cn-2024-2026" and set(out["audits"]) == {"2024-12-31", "2025-12-31", "2026-11-30"}
+
+
+def test_re_importing_with_a_column_left_out_changes_no_figure(county, tmp_path):
+    before = {day: figures(county, day) for day in ("2024-12-31", "2026-11-30")}
+    # the same ledger again without 整改期限, then without 行业领域: nothing is lost or doubled
+    for gone in ("整改期限", "行业领域"):
+        k = HAZ.index(gone)
+        rows = [r[:k] + r[k + 1:] for r in ROWS]
+        r, data = county.json("import", write_csv(tmp_path / f"隐患_无{gone}.csv", HAZ[:k] + HAZ[k + 1:], rows))
+        assert r.exit_code in (0, 1) and data["totals"]["inserted"] == 0, (gone, data["totals"])
+    for day, want in before.items():
+        got = figures(county, day)
+        assert {k: (v["numerator"], v["denominator"], v["status"]) for k, v in got.items()} == \
+            {k: (v["numerator"], v["denominator"], v["status"]) for k, v in want.items()}, day
+
+
+def test_re_importing_trainings_without_the_role_column_keeps_the_role(tmp_path):
+    from conftest import q
+    cli = Cli(tmp_path / "t.db")
+    ents = write_csv(tmp_path / "企业.csv", ["企业名称", "统一社会信用代码", "所属县（市、区）", "国民经济行业代码"],
+                     [[NAMES[0], USCC[0], "西湖区", "0810"]])
+    head = ["企业名称", "姓名", "职务", "培训日期", "证书编号"]
+    row = [NAMES[0], "张三", "总经理", "2024-05-10", "PX001"]
+    assert cli("import", ents, write_csv(tmp_path / "培训记录.csv", head, [row])).exit_code == 0
+    r, data = cli.json("import", write_csv(tmp_path / "培训记录2.csv", head[:2] + head[3:], [row[:2] + row[3:]]))
+    assert data["totals"]["inserted"] == 0 and data["totals"]["unchanged"] == 1, data["totals"]
+    assert q(tmp_path / "t.db", "SELECT role, certificate_no FROM training") == [("总经理", "PX001")]

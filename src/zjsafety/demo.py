@@ -413,13 +413,12 @@ def run_demo_2024(folder: Path, echo: Callable[[str], None] | None = None) -> di
     folder.mkdir(parents=True, exist_ok=True)
     files = write_demo_ledgers_2024(folder)
     say(f"已生成演示台账 {len(files)} 份（2022—2026年）：{folder / '台账'}")
-    summary_files = files
     db = folder / "demo.db"
     if db.exists():
         db.unlink()
     conn = connect(db)
     summary: dict = {"folder": str(folder), "db": str(db), "plan": PLAN_2024,
-                     "ledgers": {k: str(v) for k, v in summary_files.items()}, "audits": {}}
+                     "ledgers": {k: str(v) for k, v in files.items()}, "audits": {}}
     try:
         summary.update(import_stage(conn, folder, say))
         for day in AS_OF_2024:

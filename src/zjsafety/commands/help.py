@@ -13,6 +13,8 @@ import re
 
 import typer.core
 
+from zjsafety.core.normalize import display_width
+
 # what Click and Typer add to every command, and their Chinese help
 _BUILTIN_HELP = {
     "help": "显示本帮助并退出。",
@@ -98,20 +100,15 @@ def render_help(cmd, ctx) -> str:
 
 
 def _rows(rows: list[tuple[str, str]]) -> list[str]:
-    width = min(max((_width(a) for a, _ in rows), default=0), 34)
+    width = min(max((display_width(a) for a, _ in rows), default=0), 34)
     out = []
     for a, b in rows:
-        pad = " " * max(width - _width(a), 0)
-        if _width(a) > width:
+        pad = " " * max(width - display_width(a), 0)
+        if display_width(a) > width:
             out += [f"  {a}", f"  {' ' * width}  {b}"]
         else:
             out.append(f"  {a}{pad}  {b}")
     return out
-
-
-def _width(s: str) -> int:
-    """Columns a string takes in a terminal (a Chinese character takes two)."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
 
 
 class ZhCommand(typer.core.TyperCommand):

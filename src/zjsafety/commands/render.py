@@ -16,6 +16,7 @@ from rich.text import Text
 from zjsafety.core import divisions, labels
 from zjsafety.core.clock import beijing
 from zjsafety.core.normalize import clip
+from zjsafety.reports.data import ratio_target
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -41,17 +42,6 @@ def print_json(data: Any) -> None:
 
 
 CHANGE_LABEL = {"county": "县（市、区）", "sector": "行业领域", "status_back": "整改情况（改回未完成）"}
-
-
-def _ratio_target(r) -> tuple[str, str]:
-    """比例 and 目标 as read: a fall for lower-is-better figures, a change in count for counts
-    set against the same part of the year before."""
-    if r.extra.get("same_period") and r.numerator is not None:
-        change = int(r.numerator - r.denominator)
-        return ("持平" if change == 0 else f"增加 {change} 项" if change > 0 else f"减少 {-change} 项"), "不多于上年同期"
-    if r.lower_is_better and r.ratio is not None and r.target is not None:
-        return f"下降 {_pct(1 - r.ratio)}", f"下降 {_pct(1 - r.target)}"
-    return _pct(r.ratio), _pct(r.target)
 
 
 def import_summary(result, *, cap: int = 60, per_type: int = 5) -> None:
@@ -154,7 +144,7 @@ def audit_table(report) -> None:
             label, style = r.status_label(), STATUS_STYLE.get(r.status, "")
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"
             label_col = f"{labels.level(r.level)}·{r.sector}" if r.level and r.sector else (r.sector or labels.level(r.level))
-            cells = [divisions.full_name(r.scope), label_col, str(r.year or ""), frac, *_ratio_target(r),
+            cells = [divisions.full_name(r.scope), label_col, str(r.year or ""), frac, *ratio_target(r),
                      f"[{style}]{label}[/{style}]", str(r.missing_total or "")]
             if shared is None:
                 cells.append(r.note or "")

@@ -218,9 +218,9 @@ class Official:
             _font(p.add_run(_clean(label) + "："), BODY, 10.5)
             if value:
                 run = p.add_run()
-                run.add_break()
                 _font(run, MONO, 8)
-                run.text = _clean(value)
+                run.add_break()
+                run.add_text(_clean(value))
 
     def attachments(self, names: list[str]) -> None:
         """附件说明 (GB/T 9704 7.3.4): a blank line under the body, then 附件：1. … indented two

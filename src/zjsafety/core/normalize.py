@@ -29,6 +29,11 @@ class CellError(ValueError):
 _WS = re.compile(r"\s+")
 
 
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal or a spreadsheet cell (a Chinese character two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def clip(text: str, keep: int = 60) -> str:
     """A value quoted in a message, shortened when long (a 600k-character option would
     otherwise fill the screen and take a minute to lay out)."""

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from zjsafety.core import labels
 from zjsafety.core.findings import Finding
+from zjsafety.core.normalize import display_width
 from zjsafety.core.paths import atomic_path, check_folder, unique_name
 from zjsafety.core.workbook import sheet_title, text as cell_text
 from zjsafety.importers import markup
@@ -580,8 +581,7 @@ def _fit_columns(ws, head: list[list]) -> None:
     for row in head:
         for c, v in enumerate(row):
             text = "" if v is None else str(v)
-            w = sum(2 if ord(ch) > 0x2E7F else 1.1 for ch in text) + 2
-            widths[c] = max(widths.get(c, 8), min(w, 50))
+            widths[c] = max(widths.get(c, 8), min(display_width(text) * 1.1 + 2, 50))
     for c, w in widths.items():
         ws.column_dimensions[col_letter(c)].width = round(w, 1)
     ws.page_setup.orientation = "landscape"

@@ -45,8 +45,8 @@ _LIST_NAMES = {"sector": "行业领域", "parse_bool": "是否", "parse_hazard_s
                "parse_level": "督查层级", "parse_accident_related": "事故/非事故", "parse_enterprise_status": "企业状态",
                "township": "乡镇（街道）", "parse_division": "县（市、区）"}
 # fields that hold names and descriptions get room for them
-_WIDE = {"name": 34, "description": 44, "address": 36, "title": 40, "measures": 40, "content": 40, "result": 30,
-         "remark": 30, "hazard_type": 16, "uscc": 24, "enterprise": 34}
+_WIDE = {"name": 34, "description": 44, "address": 36, "risk_name": 34, "task_title": 40, "violation": 40,
+         "course": 34, "hazard_type": 16, "uscc": 24}
 
 
 def _width(fname: str, header: str, parser: str | None) -> int:

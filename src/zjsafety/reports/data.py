@@ -15,6 +15,7 @@ from zjsafety.core import divisions, labels, refdata
 from zjsafety.core.clock import beijing_today
 from zjsafety.core.errors import UsageError
 from zjsafety.rules import Result
+from zjsafety.rules.base import year_before
 from zjsafety.rules.audit import AuditReport, explain_all, run
 from zjsafety.rules.pack import load_pack
 from zjsafety.rules.scope import Scope
@@ -176,7 +177,7 @@ def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str
                           rules=pack["report"]["progress_rules"])
         data.changes = report_sql.changes(conn, sc, since.isoformat(), as_of.isoformat())
         if since.year != as_of.year:  # yearly figures: the same part of the previous year
-            day = _year_before(as_of)
+            day = year_before(as_of)
             data.same_period_date = day
             data.same_period = data.before if day == since else run(
                 conn, Scope(sc.code, day.year), day, plan=plan, allow_partial=allow_partial,
@@ -184,8 +185,16 @@ def build(conn, scope: str, as_of: date, *, since: date | None = None, plan: str
     return data
 
 
-def _year_before(day: date) -> date:
-    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+def ratio_target(r: Result) -> tuple[str, str]:
+    """比例 and 目标 of a result as a reader takes them, in every table (terminal, workbook,
+    document): a fall for lower-is-better figures; a change in count for counts set against
+    the same part of the year before."""
+    if r.extra.get("same_period") and r.numerator is not None:
+        change = int(r.numerator - r.denominator)
+        return ("持平" if change == 0 else f"增加{change}项" if change > 0 else f"减少{-change}项"), "不多于上年同期"
+    if r.lower_is_better and r.ratio is not None and r.target is not None:
+        return f"下降{fmt_ratio(1 - r.ratio)}", f"下降{fmt_ratio(1 - r.target)}"
+    return fmt_ratio(r.ratio), fmt_ratio(r.target)
 
 
 def fmt_ratio(x: Any) -> str:

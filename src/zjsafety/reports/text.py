@@ -13,7 +13,7 @@ from zjsafety.core import divisions, labels, refdata
 from zjsafety.core.clock import beijing
 from zjsafety.core.masking import mask
 from zjsafety.core.paths import write_text
-from zjsafety.reports.data import ReportData, fmt_num, fmt_ratio, result_label as _label
+from zjsafety.reports.data import ReportData, fmt_num, fmt_ratio, ratio_target, result_label as _label
 
 STATUS_CLASSES = {*labels.STATUS.values(), labels.ON_SCHEDULE}
 NUMERALS = "一二三四五六七八九十"
@@ -219,13 +219,13 @@ def _attachments(data: ReportData) -> list[Block]:
     parts: list[tuple[str, list[Block], bool]] = [
         ("details", [("table", ["条款", "指标", "县（市、区）", "行业/口径", "年度", "分子", "分母", "比例", "目标", "状态"],
                       [[cn_clause(r.clause), r.title, divisions.full_name(r.scope), _label(r), str(r.year or ""),
-                        fmt_num(r.numerator), fmt_num(r.denominator), *_ratio_cells(r), r.status_label()]
+                        fmt_num(r.numerator), fmt_num(r.denominator), *ratio_target(r), r.status_label()]
                        for r in a.results])], True)]
     fails = data.below_target()
     if fails:
         parts.append(("below", [("table", ["县（市、区）", "指标", "行业/口径", "年度", "比例", "目标"],
                                   [[divisions.full_name(r.scope), r.title, _label(r), str(r.year or ""),
-                                    *_ratio_cells(r)] for r in fails])], False))
+                                    *ratio_target(r)] for r in fails])], False))
     overdue, pending = data.overdue_milestones(), data.pending_milestones()
     if overdue or pending:
         rows = [[divisions.full_name(c), code, t, "逾期未完成"] for c, code, t in overdue]
@@ -250,17 +250,6 @@ def _attachments(data: ReportData) -> list[Block]:
         out.append(("appendix", n, names[key], wide))
         out += body
     return out
-
-
-def _ratio_cells(r) -> list[str]:
-    """比例 and 目标 as a reader takes them: a reduction as 下降 x% (lower is better); counts
-    against the year before as counts."""
-    if r.extra.get("same_period"):
-        return [f"{fmt_num(r.numerator)}项，上年同期{fmt_num(r.denominator)}项", "不多于上年同期"]
-    if r.lower_is_better:
-        return [f"下降{fmt_ratio(1 - r.ratio)}" if r.ratio is not None else "—",
-                f"下降{fmt_ratio(1 - r.target)}" if r.target is not None else "—"]
-    return [fmt_ratio(r.ratio), fmt_ratio(r.target)]
 
 
 def _cn_stamp(iso: str) -> str:

@@ -69,6 +69,11 @@ def year_window(ctx: Context, year: int) -> tuple[date, date]:
     return date(year, 1, 1), min(date(year, 12, 31), ctx.as_of)
 
 
+def year_before(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+
+
 @dataclass
 class Result:
     rule: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from zjsafety.rules.base import Context, Result, Rule, RuleParams
+from zjsafety.rules.base import Context, Result, Rule, RuleParams, year_before
 from zjsafety.rules.coverage import EVER, SimpleRatio, TargetParams, _sector_totals
 from zjsafety.store import audit_sql as q
 
@@ -62,8 +62,7 @@ class HazardIncrement(Rule):
     def _periods(self, ctx: Context) -> tuple[date, date, date, date]:
         year = ctx.years()[-1]
         end = min(ctx.as_of, date(year, 12, 31))
-        pend = end.replace(year=year - 1, day=28) if (end.month, end.day) == (2, 29) else end.replace(year=year - 1)
-        return date(year, 1, 1), end, date(year - 1, 1, 1), pend
+        return date(year, 1, 1), end, date(year - 1, 1, 1), year_before(end)
 
     def run(self, ctx: Context) -> list[Result]:
         if q.count_in_scope(ctx.conn, ctx.scope, "hazard") == 0:

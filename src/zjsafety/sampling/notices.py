@@ -239,11 +239,12 @@ def record(d) -> Writer:
     """抽查过程记录: everything needed to recompute and attest the draw, with signature lines."""
     def write(path: Path) -> None:
         r, p = d.row, d.params
+        pack = _pack(d)
         doc = Official(_head_parts(d) + ["过程记录"])
         doc.table(["事项", "内容"], [
             ["抽取编号", f"第 {r['id']} 号"], ["范围", f"{divisions.full_name(r['scope'])}（{r['scope']}）"],
             ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", _cn_date(p["as_of"])],
-            ["依据", f"《{_pack(d)['title']}》" if _pack(d) else "“双随机、一公开”监管"],
+            ["依据", f"《{pack['title']}》" if pack else "“双随机、一公开”监管"],
             ["名录", f"{r['frame_size']} 家企业（指纹见核验信息）"],
             ["种子承诺", _commitment_public(r.get("commitment"))], ["种子", r["seed"]],
             ["抽取算法", p["algorithm"]], ["抽取时间", _cn_time(beijing(r["created_at"], seconds=True))],
