@@ -270,17 +270,22 @@ def write_demo_ledgers(folder: Path, seed: int = 2018) -> dict[str, Path]:
 def run_demo(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
     """Write the demo ledgers, then run every stage on them: import (with error workbooks),
     audit (with its workbook), a county draw (task list, notices, verification), reports."""
+    return _run(folder, echo, write_demo_ledgers, (import_stage, audit_stage, sample_stage, report_stage))
+
+
+def _run(folder: Path, echo, write_ledgers, stages, period: str = "") -> dict:
+    """Ledgers written into a fresh demo database's folder, then each stage in turn."""
     say = echo or (lambda s: None)
     folder.mkdir(parents=True, exist_ok=True)
-    files = write_demo_ledgers(folder)
-    say(f"已生成演示台账 {len(files)} 份：{folder / '台账'}")
+    files = write_ledgers(folder)
+    say(f"已生成演示台账 {len(files)} 份{period}：{folder / '台账'}")
     db = folder / "demo.db"
     if db.exists():
         db.unlink()
     conn = connect(db)
     summary: dict = {"folder": str(folder), "db": str(db), "ledgers": {k: str(v) for k, v in files.items()}}
     try:
-        for stage in (import_stage, audit_stage, sample_stage, report_stage):
+        for stage in stages:
             summary.update(stage(conn, folder, say))
     finally:
         conn.close()
@@ -409,31 +414,25 @@ def write_demo_ledgers_2024(folder: Path, seed: int = 2024) -> dict[str, Path]:
 def run_demo_2024(folder: Path, echo: Callable[[str], None] | None = None) -> dict:
     """The 2024—2026 plan's demo: its ledgers imported, the audit at three dates (the pack in
     force chosen by each date), the workbook and the report at the last."""
-    say = echo or (lambda s: None)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = write_demo_ledgers_2024(folder)
-    say(f"已生成演示台账 {len(files)} 份（2022—2026年）：{folder / '台账'}")
-    db = folder / "demo.db"
-    if db.exists():
-        db.unlink()
-    conn = connect(db)
-    summary: dict = {"folder": str(folder), "db": str(db), "plan": PLAN_2024,
-                     "ledgers": {k: str(v) for k, v in files.items()}, "audits": {}}
-    try:
-        summary.update(import_stage(conn, folder, say))
-        for day in AS_OF_2024:
-            report = audit.run(conn, COUNTY, day)
-            figures = "；".join(f"{r.title}{'（' + r.sector + '）' if r.sector else ''} "
-                               f"{r.numerator:g}/{r.denominator:g} {r.status_label()}"
-                               for r in report.results if r.denominator is not None and not r.sector)
-            say(f"核查（截至 {day}，{report.plan_title}）：{figures}")
-            summary["audits"][day.isoformat()] = {"plan": report.plan, "statuses": report.rule_statuses()}
-        path = write_audit_xlsx(report, audit.explain_all(conn, report), folder / "核查结果_西湖区_2026.xlsx")
-        data = reports.build(conn, COUNTY, AS_OF_2024[-1], since=date(2025, 11, 30))
-        paths = [reports.write(data, folder / f"西湖区治本攻坚三年行动进展_2026{ext}") for ext in (".xlsx", ".docx", ".html")]
-        say(f"核查工作簿：{path}；报告：" + "、".join(str(p) for p in paths))
-        summary.update({"audit_xlsx": str(path), "reports": [str(p) for p in paths]})
-    finally:
-        conn.close()
-    say(f"数据库：{db}")
-    return summary
+    return {"plan": PLAN_2024, **_run(folder, echo, write_demo_ledgers_2024,
+                                      (import_stage, audit_stage_2024, report_stage_2024), "（2022—2026年）")}
+
+
+def audit_stage_2024(conn, folder: Path, say) -> dict:
+    audits = {}
+    for day in AS_OF_2024:
+        report = audit.run(conn, COUNTY, day)
+        figures = "；".join(f"{r.title} {r.numerator:g}/{r.denominator:g} {r.status_label()}"
+                           for r in report.results if r.denominator is not None and not r.sector)
+        say(f"核查（截至 {day}，{report.plan_title}）：{figures}")
+        audits[day.isoformat()] = {"plan": report.plan, "statuses": report.rule_statuses()}
+    path = write_audit_xlsx(report, audit.explain_all(conn, report), folder / "核查结果_西湖区_2026.xlsx")
+    say(f"核查工作簿：{path}")
+    return {"audits": audits, "audit_xlsx": str(path)}
+
+
+def report_stage_2024(conn, folder: Path, say) -> dict:
+    data = reports.build(conn, COUNTY, AS_OF_2024[-1], since=date(2025, 11, 30))
+    paths = [reports.write(data, folder / f"西湖区治本攻坚三年行动进展_2026{ext}") for ext in (".xlsx", ".docx", ".html")]
+    say("报告：" + "、".join(str(p) for p in paths))
+    return {"reports": [str(p) for p in paths]}
