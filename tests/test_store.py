@@ -95,8 +95,8 @@ def _indexes(conn, table):
 
 
 def test_a_load_into_an_empty_table_builds_its_indexes_afterwards(tmp_path):
-    """The import drops a table's non-unique indexes while it loads into it empty, and builds
-    them again at the end; the page cache it lowers for the load comes back too."""
+    """The import drops a table's indexes (the unique natural key's too) while it loads into it
+    empty, and builds them again at the end; the page cache it lowers for the load comes back too."""
     from ledgers import ENT_HEADERS, HAZ_HEADERS, ent_rows, haz_rows, xlsx
     from zjsafety.importers.pipeline import import_files
 
@@ -120,7 +120,8 @@ def test_a_load_into_an_empty_table_builds_its_indexes_afterwards(tmp_path):
     finally:
         sql.save = real_save
     idx_during, cache_during = seen_during[0]
-    assert [n for n, _ in idx_during] == [n for n, s in before if s is None or "UNIQUE" in s.upper()]
+    assert "ux_hazard_key" in [n for n, _ in before]
+    assert [n for n, _ in idx_during] == [n for n, s in before if s is None]  # only SQLite's own
     assert cache_during == -sql.IMPORT_CACHE_KIB
     assert _indexes(conn, "hazard") == before
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == cache
@@ -159,3 +160,26 @@ def test_a_failed_load_leaves_the_indexes_as_they_were(tmp_path, monkeypatch):
     assert _indexes(conn, "hazard") == before
     assert conn.execute("SELECT COUNT(*) FROM hazard").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM enterprise").fetchone()[0] == len(ent_rows())
+
+
+def test_a_fresh_load_still_refuses_a_key_given_twice_across_batches(tmp_path):
+    """Into an empty table nothing is looked up and the unique index is built at the end: a
+    hazard number given again for the same enterprise, thousands of rows (batches) later, is
+    still a duplicate said of its row, and the index comes back whole."""
+    from ledgers import ENT_HEADERS, HAZ_HEADERS, NAMES, USCC, ent_rows, xlsx
+    from zjsafety.importers import pipeline
+
+    conn = connect(tmp_path / "a.db")
+    pipeline.import_files(conn, [xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())])
+    n = pipeline.BATCH * 2 + 10
+    rows = [[f"XH{i:05d}", NAMES[i % 3], USCC[i % 3], "工贸", "2018-03-01", f"隐患{i}", "一般", "未整改",
+             "2018-06-30", None] for i in range(n)]
+    rows.append(list(rows[3]))  # row 3 of the data again, in the last batch
+    res = pipeline.import_files(conn, [xlsx(tmp_path / "隐患.xlsx", HAZ_HEADERS, rows)])
+    f = res.files[0]
+    assert (f.inserted, f.rejected) == (n, 1)
+    dup = [x for x in f.findings if x.type == "duplicate_in_file"]
+    assert [(x.row, x.message) for x in dup] == [(n + 2, "与第 5 行重复（同一隐患）")]
+    assert "ux_hazard_key" in [name for name, _ in _indexes(conn, "hazard")]
+    assert tuple(conn.execute("SELECT COUNT(DISTINCT natural_key), COUNT(*) FROM hazard").fetchone()) == (n, n)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

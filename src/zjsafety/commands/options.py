@@ -36,7 +36,7 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="出错时显示 Python 
 ScopeOpt = Annotated[Optional[str], typer.Option("--scope", metavar="县市区名称或代码", help="范围：县、市或省的名称或代码，如 西湖区、330106、杭州市、3301、浙江省（默认取设置文件中的 scope）。")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="日期", help="截至日期 YYYY-MM-DD（默认取设置文件中的 as_of，否则今天）。")]
 def _plan_help() -> str:
-    from zjsafety.rules.pack import periods_text
+    from zjsafety.core.plans import periods_text
     return f"规则包名称或 .toml 文件（默认：截至日期所在实施期的内置规则包：{periods_text()}）。"
 
 

@@ -16,7 +16,6 @@ from rich.text import Text
 from zjsafety.core import divisions, labels
 from zjsafety.core.clock import beijing
 from zjsafety.core.normalize import clip
-from zjsafety.reports.data import ratio_target
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
@@ -140,6 +139,7 @@ def audit_table(report) -> None:
         t.add_column("缺项", justify="right")
         if shared is None:
             t.add_column("说明", overflow="fold", max_width=36)
+        from zjsafety.reports.data import ratio_target  # with the rule engine: not at every start-up
         for r in rs:
             label, style = r.status_label(), STATUS_STYLE.get(r.status, "")
             frac = "—" if r.denominator is None else f"{_num(r.numerator)}/{_num(r.denominator)}"

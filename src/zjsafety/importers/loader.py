@@ -444,11 +444,11 @@ class Loader:
                 self.finding(row, "hazard_no", "unknown_hazard",
                              f"隐患编号“{no}”不在隐患台账中（已登记，待隐患台账导入后对应）", no, severity="warning")
             return
-        others = (known.get(no, set()) | ({self.numbers[no]} if no in self.numbers else set())) - {ent.id}
-        if others:
+        first = self.numbers.setdefault(no, ent.id)  # the enterprise this sheet first gave it
+        stored = known.get(no)
+        if first != ent.id or (stored and (len(stored) > 1 or ent.id not in stored)):
             self.finding(row, col, slug, f"{label}“{no}”在其他企业下也有，按不同的记录分别保存（编号在企业内唯一）",
                          no, severity="warning")
-        self.numbers.setdefault(no, ent.id)
 
     def _check_conflicts(self, valid: list[tuple[int, object]]) -> None:
         """A 回避 entry the database does not know bars nobody (a misspelt name, a mistyped code):

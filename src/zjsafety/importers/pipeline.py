@@ -268,10 +268,22 @@ def _is_totals(row: list) -> bool:
     return False
 
 
+_is_str = str.__instancecheck__
+
+
 def _has_control(values) -> bool:
-    # the row's text at once: isprintable() is C-fast and true of almost every row
-    text = "".join(v for v in values if v.__class__ is str)
+    text = "".join(filter(_is_str, values))
     return not text.isprintable() and CONTROL.search(text) is not None
+
+
+def _strip_control(pending: list[tuple[int, tuple]], fields, loader: Loader) -> None:
+    """Control characters removed from a batch, each cell said: the batch's text is searched at
+    once (almost every batch has none), its rows only when it has some."""
+    if not _has_control(chain.from_iterable(cells for _, cells in pending)):
+        return
+    for k, (row, cells) in enumerate(pending):
+        if _has_control(cells):
+            pending[k] = (row, _without_control(cells, fields, row, loader))
 
 
 def _without_control(values, fields: list[str], row: int, loader: Loader) -> tuple:
@@ -391,11 +403,11 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
     blank = ("",)
     pending: list[tuple[int, tuple]] = []
 
-    fields = [f for _, f in cols]
-
     def flush() -> None:
+        _strip_control(pending, loader.fields, loader)
         records = loader.link(loader.check(pending))
-        counts = store.save(conn, loader.spec.table, records, batch_id, today=today, policy=policy)
+        counts = store.save(conn, loader.spec.table, records, batch_id, today=today, policy=policy,
+                            fresh=loader.fresh_table)
         loader.after_save(counts)
         res.inserted += counts["inserted"]
         res.updated += counts["updated"]
@@ -425,8 +437,6 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
             if _is_totals(row):
                 res.skipped += 1
                 continue
-            if _has_control(vals):
-                vals = _without_control(vals, fields, i + 1, loader)
             pending.append((i + 1, order(vals + blank)))
             if len(pending) >= BATCH:
                 flush()

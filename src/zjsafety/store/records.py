@@ -6,7 +6,6 @@ function per kind of table, sharing the lookup, insert and update steps."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, Sequence
@@ -179,17 +178,18 @@ def import_transaction(conn: sqlite3.Connection, *, dry_run: bool) -> Iterator[_
 
 @contextmanager
 def indexes_after_load(conn: sqlite3.Connection, table: str) -> Iterator[bool]:
-    """A load into an empty table: its non-unique indexes are dropped and built again once the
-    rows are in (one sort instead of an index insert per row). Unique indexes stay: rows are
-    found by them. Yields whether the table was empty: such a load must not look rows up
-    through a dropped index (each lookup would scan every row loaded so far). On an error
-    nothing is rebuilt: the import's transaction is rolled back, and the dropped indexes with it."""
+    """A load into an empty table: its indexes are dropped and built again once the rows are
+    in (one sort instead of an index insert per row); a unique one built again is the check
+    that no key came twice. Yields whether the table was empty: such a load must not look rows
+    up in it (`save(fresh=True)`; each lookup would scan every row loaded so far), and needs
+    not — the sheet's own keys are told apart by the loader. On an error nothing is rebuilt:
+    the import's transaction is rolled back, and the dropped indexes with it."""
     if conn.execute(f"SELECT 1 FROM {q(table)} LIMIT 1").fetchone():
         yield False
         return
-    defs = [(name, ddl) for name, ddl in conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))
-        if not re.match(r"\s*CREATE\s+UNIQUE\b", ddl, re.I)]
+    defs = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,)).fetchall()
     for name, _ in defs:
         conn.execute(f"DROP INDEX {q(name)}")
     yield True
@@ -212,30 +212,33 @@ class Policy:
 
 
 def save(conn: sqlite3.Connection, table: str, records: list[Record], batch_id: int, *, today: str,
-         policy: Policy | None = None) -> dict:
+         policy: Policy | None = None, fresh: bool = False) -> dict:
     """Insert new records, update changed ones, count unchanged ones, by natural key. A record
     is unchanged when, merged with what is stored, it equals it; its provenance then stays with
     the batch that last changed it. Columns a record marks inferred only fill what is empty.
     Besides the counts: `kept_inferred`, the inferred values not taken, and `changes`, the
-    stated values that move a stored record to another county, sector or an earlier status."""
+    stated values that move a stored record to another county, sector or an earlier status.
+    `fresh`: the table held nothing when this sheet began (`indexes_after_load`), so every
+    record is new and nothing is looked up."""
     policy = policy or Policy()
     if not records:
         return {"inserted": 0, "updated": 0, "unchanged": 0, "kept": 0, "kept_inferred": [], "changes": []}
     if table == "enterprise":
         return _save_enterprises(conn, records, batch_id, today, policy)
     if table == "hazard":
-        return _save_hazards(conn, records, batch_id, today, policy)
-    return _save_plain(conn, table, records, batch_id, policy)
+        return _save_hazards(conn, records, batch_id, today, policy, fresh)
+    return _save_plain(conn, table, records, batch_id, policy, fresh)
 
 
 def _columns(records: list[Record]) -> list[str]:
     return list(records[0][1].keys())  # builders give every record the same keys in one order
 
 
-def _existing(conn, table: str, cols: list[str], keys: list[str], extra: str = "") -> dict[str, tuple]:
+def _existing(conn, table: str, cols: list[str], keys: list[str], extra: str = "",
+              fresh: bool = False) -> dict[str, tuple]:
     """natural key -> (id, stored values in `cols` order[, extra])."""
     out: dict[str, tuple] = {}
-    if not conn.execute(f"SELECT 1 FROM {q(table)} LIMIT 1").fetchone():
+    if fresh or not conn.execute(f"SELECT 1 FROM {q(table)} LIMIT 1").fetchone():
         return out  # an empty table holds nothing to compare
     select = ", ".join(map(q, cols)) + extra
     for part in _chunks(keys):
@@ -257,7 +260,10 @@ def _update(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
 
 def _filled(new: tuple, fill: list[tuple[int, object]]) -> tuple:
     """The row with the table's defaults where it holds nothing (only the few defaulted columns looked at)."""
-    if not fill or all(new[i] is not None for i, _ in fill):
+    for i, _ in fill:
+        if new[i] is None:
+            break
+    else:
         return new
     row = list(new)
     for i, d in fill:
@@ -334,9 +340,10 @@ class _Batch:
                 "kept_inferred": self.kept_inferred, "changes": self.changes}
 
 
-def _save_plain(conn, table: str, records: list[Record], batch_id: int, policy: Policy) -> dict[str, int]:
+def _save_plain(conn, table: str, records: list[Record], batch_id: int, policy: Policy,
+                fresh: bool) -> dict[str, int]:
     cols = _columns(records)
-    b = _Batch(records, _existing(conn, table, cols, [r[0] for r in records]), cols, batch_id, policy)
+    b = _Batch(records, _existing(conn, table, cols, [r[0] for r in records], fresh=fresh), cols, batch_id, policy)
     changed = b.changed()
     _insert(conn, table, ["natural_key", *cols, *PROV], b.inserts)
     _update(conn, table, cols + PROV, [(*merged, batch_id, row, rid) for _, rid, merged, _, _, row, _ in changed])
@@ -344,7 +351,9 @@ def _save_plain(conn, table: str, records: list[Record], batch_id: int, policy: 
 
 
 def _save_enterprises(conn, records: list[Record], batch_id: int, today: str, policy: Policy) -> dict[str, int]:
-    """Enterprises, and the sectors each belongs to: a ledger that names none keeps them."""
+    """Enterprises, and the sectors each belongs to: a ledger that names none keeps them.
+    Looked up even in a fresh load: a row may name (by code) the enterprise an earlier row of
+    the sheet named only by name, and completes it."""
     cols = _columns(records)
     sectors_sql = (", (SELECT group_concat(sector, char(31)) FROM (SELECT sector FROM enterprise_sector "
                    "WHERE enterprise_id = t.id ORDER BY sector))")
@@ -386,11 +395,12 @@ def _save_enterprises(conn, records: list[Record], batch_id: int, today: str, po
     return b.counts(len(changed))
 
 
-def _save_hazards(conn, records: list[Record], batch_id: int, today: str, policy: Policy) -> dict[str, int]:
+def _save_hazards(conn, records: list[Record], batch_id: int, today: str, policy: Policy,
+                  fresh: bool) -> dict[str, int]:
     """Hazards; one whose status changes gets a row of history (the state before the first
     change is recorded then, dated when the hazard was found)."""
     cols = _columns(records)
-    b = _Batch(records, _existing(conn, "hazard", cols, [r[0] for r in records]), cols, batch_id, policy)
+    b = _Batch(records, _existing(conn, "hazard", cols, [r[0] for r in records], fresh=fresh), cols, batch_id, policy)
     changed = b.changed()
     _insert(conn, "hazard", ["natural_key", *cols, *PROV], b.inserts)
     at = {c: i for i, c in enumerate(cols)}
