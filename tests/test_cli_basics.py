@@ -115,3 +115,21 @@ def test_usage_errors_are_chinese_in_a_fresh_process_without_typers_rich_helpers
     r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "a.db")], capture_output=True, text=True,
                        encoding="utf-8")
     assert r.stdout.strip().endswith("not loaded"), r.stdout + r.stderr
+
+
+def test_an_import_without_errors_loads_neither_the_xlsx_writer_nor_the_rule_engine(tmp_path):
+    """What a clean import needs, and no more: openpyxl (with numpy, where installed) and the rules
+    are loaded by the commands that write workbooks or audit, not by every start-up."""
+    import subprocess
+    import sys
+    from ledgers import ENT_HEADERS, ent_rows, write_csv
+    ledger = write_csv(tmp_path / "企业.csv", ENT_HEADERS, ent_rows())
+    subprocess.run([sys.executable, "-m", "zjsafety", "--db", str(tmp_path / "a.db"), "init"], check=True,
+                   capture_output=True)  # a new database's schema is built with sqlite-utils
+    probe = ("import sys; sys.argv = ['zjsafety', '--db', sys.argv[1], 'import', sys.argv[2]]\n"
+             "from zjsafety.cli import main\n"
+             "try:\n    main()\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+             "print(sorted(m for m in ('openpyxl', 'numpy', 'zjsafety.rules', 'sqlite_utils') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "a.db"), str(ledger)], capture_output=True,
+                       text=True, encoding="utf-8")
+    assert r.stdout.strip().splitlines()[-2:] == ["exit 0", "[]"], r.stdout + r.stderr

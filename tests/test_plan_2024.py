@@ -4,7 +4,6 @@ hand from the ledger below, at three as-of dates."""
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 

@@ -25,7 +25,7 @@ from docx.shared import Mm, Pt
 
 from zjsafety import __version__
 from zjsafety.core.paths import atomic_path
-from zjsafety.core.workbook import CONTROL
+from zjsafety.core.normalize import CONTROL
 
 TITLE, BODY, HEI, KAI, SONG, MONO = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体", "Courier New"
 FALLBACK = {TITLE: "宋体", BODY: "仿宋", KAI: "楷体", HEI: "SimHei", SONG: "SimSun"}

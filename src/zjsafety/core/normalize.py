@@ -14,6 +14,9 @@ from operator import mul
 
 from zjsafety.core import refdata
 
+# characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): never written
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
 
 class CellError(ValueError):
     """One cell's value is not acceptable; `slug` names the kind of problem."""

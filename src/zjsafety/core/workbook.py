@@ -17,10 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from zjsafety.core.normalize import CONTROL  # noqa: F401  (its home was here)
 from zjsafety.core.paths import atomic_path
 
-# characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): never written
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL = 32_767  # Excel's limit on the characters of a cell
 FONT = "宋体"
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")

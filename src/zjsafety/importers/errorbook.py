@@ -29,13 +29,10 @@ from zjsafety.core.paths import atomic_path, check_folder, unique_name
 from zjsafety.core.workbook import sheet_title, text as cell_text
 from zjsafety.importers import markup
 from zjsafety.importers.headers import col_letter
+from zjsafety.importers.marked import HEAD, MARKED, MARKED_SHEET, SUMMARY
 from zjsafety.importers.reader import Workbook, survey
 
-SUMMARY = "错误汇总"
-MARKED = re.compile(r"(?:\.错误标注)+$")
-MARKED_SHEET = re.compile(r"^错误汇总\d*$")
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
-HEAD = ["位置（点击跳转）", "工作表", "行", "列", "表头", "原值", "问题类型", "说明", "处理"]
 WIDTHS = [20, 16, 7, 6, 18, 24, 26, 60, 14]
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"

@@ -21,12 +21,12 @@ from typing import Callable, Iterable, Iterator
 from zjsafety.core import divisions, refdata
 from zjsafety.core.errors import UnreadableInput, UsageError
 from zjsafety.core.findings import Finding
-from zjsafety.core.normalize import CellError, clean_text, fold
-from zjsafety.core.workbook import CONTROL
+from zjsafety.core.normalize import CONTROL, CellError, clean_text, fold
 from zjsafety.importers import context
 from zjsafety.importers.fields import SpecialCell, parse_level
 from zjsafety.importers.headers import SCAN_ROWS, HeaderMap, Synonyms, col_letter, detect, diagnose, load_synonyms, rival, closest
 from zjsafety.importers.loader import Loader
+from zjsafety.importers.marked import HEAD, SUMMARY
 from zjsafety.importers.records import SPECS
 from zjsafety.importers.reader import Survey, Workbook, expand_paths, survey
 from zjsafety.store import records as store
@@ -174,7 +174,6 @@ def _note(s: Survey, kind: str | None, sheet: str, slug: str, message: str, seve
 def _our_summary(sh) -> bool:
     """The 错误汇总 sheet zjsafety put in front of an error workbook: a corrected workbook sent
     back is imported without it."""
-    from zjsafety.importers.errorbook import HEAD, SUMMARY
     return sh.name.startswith(SUMMARY) and bool(sh.head) and [clean_text(v) for v in sh.head[0][:2]] == HEAD[:2]
 
 

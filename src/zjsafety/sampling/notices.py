@@ -99,7 +99,7 @@ def _commitment_public(c: str | None) -> str:
 
 
 def _quota_lines(d) -> list[str]:
-    r, res, p = d.row, d.result, d.params
+    r, p = d.row, d.params
     lines = [f"抽查名录：{r['frame_size']} 家企业（名录指纹 SHA-256：{r['frame_sha256']}）",
              f"抽查比例 {p['rate']}：应督查 ⌈{p['rate']} × {r['frame_size']}⌉ = {r['quota']} 家"]
     if r["kind"] == "draw":

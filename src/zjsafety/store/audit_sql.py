@@ -294,7 +294,7 @@ def hazard_stock_sql() -> str:
 
 def major_found_sql() -> str:
     """Major hazards found in [:start, :end] (listed by `explain` of the increment rule)."""
-    return f"""
+    return """
         SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
                e.name || '：' || h.description || '（发现于 ' || h.found_on || '）' AS label,
                0 AS hit, h.batch_id AS batch_id, h.src_row AS src_row
