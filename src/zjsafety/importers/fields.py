@@ -1,5 +1,5 @@
-"""Pydantic field types for ledger cells: each wraps a normaliser from zjsafety.normalize
-and turns its CellError into a pydantic error carrying the same slug and Chinese message."""
+"""Pydantic field types for ledger cells: each wraps a normaliser from zjsafety.normalize, whose
+CellError carries the slug and Chinese message of a bad cell (`cell_fault`)."""
 
 from __future__ import annotations
 
@@ -68,10 +68,9 @@ def _plain_code(v: Any) -> Any:
 def _wrap(fn: Callable[[Any], Any], name: str | None = None, cache: bool = True) -> PlainValidator:
     """A pydantic validator from a normaliser: the normaliser's result is the field's value
     (no second pass over its type). Ledger columns repeat their values (counties, sectors,
-    statuses, dates, the same USCC on many hazards), so each normaliser is memoised, and the
-    memo is handed to pydantic as it is: a cache hit runs no Python frame at all.
-    A CellError reaches the caller as pydantic's value_error with the CellError in its ctx
-    (see `cell_error`), keeping our slug and Chinese message."""
+    statuses, dates, the same USCC on many hazards), so each normaliser is memoised: a cache
+    hit runs no Python frame at all. Imports run a column through the function at once
+    (models.field_parsers); a CellError it raises keeps our slug and Chinese message (`cell_fault`)."""
     # columns whose values rarely repeat (hazard numbers, free-text descriptions) skip the memo:
     # there every lookup would miss and churn the cache
     checked = _FAST.get(fn, _checked(fn)) if not cache else lru_cache(maxsize=1 << 16)(_checked(fn))
@@ -90,12 +89,18 @@ def parser_name(meta: object) -> str | None:
     return _PARSER_NAMES.get(id(meta))
 
 
-def cell_error(err: dict) -> tuple[str, str]:
-    """(slug, message) of one pydantic error dict, unwrapping our CellError."""
-    exc = (err.get("ctx") or {}).get("error")
+# what a normaliser raises for a bad cell (pydantic, too, turns exactly these into a
+# validation error); anything else is a fault of ours and propagates
+CELL_FAULTS = (ValueError, AssertionError)
+
+
+def cell_fault(exc: Exception) -> tuple[str, str]:
+    """(slug, message) of a bad cell: our CellError's own, else worded as pydantic words it."""
     if isinstance(exc, CellError):
         return exc.slug, exc.message
-    return err["type"], err["msg"]
+    if isinstance(exc, AssertionError):
+        return "assertion_error", f"Assertion failed, {exc}"
+    return "value_error", f"Value error, {exc}"
 
 
 def _choice(name: str, table: list[tuple[tuple[str, ...], Any]], hint: str) -> Callable[[Any], Any]:

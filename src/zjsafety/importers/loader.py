@@ -1,6 +1,7 @@
 """One sheet's rows, a batch at a time, in two steps that make findings, not exceptions:
 
-`check` runs the batch through the kind's pydantic model and the required-field checks;
+`check` runs the batch through the kind's field normalisers, a column at a time (importers.models),
+and the required-field checks;
 `link` finds the enterprises the rows name, settles each row's county, builds the records to
 store and runs the cross-row checks. The pipeline hands the records to store.records, and
 calls `finish` for what is said once per sheet.
@@ -9,21 +10,18 @@ calls `finish` for what is said once per sheet.
 from __future__ import annotations
 
 import sqlite3
-from functools import lru_cache
 from operator import attrgetter
-
-from pydantic import TypeAdapter, ValidationError
 
 from zjsafety.core import divisions, refdata
 from zjsafety.core.findings import Finding
 from zjsafety.core.masking import PERSONAL_FIELDS, mask_cell
 from zjsafety.core.normalize import (CellError, conflict_entries, fold, norm_code, norm_name, unknown_chunks,
                                      uscc_problem)
-from zjsafety.importers.fields import MonthOnly, cell_error, parse_level
+from zjsafety.importers.fields import MonthOnly, cell_fault, parse_level
 from zjsafety.importers.headers import HeaderMap, col_letter
 from zjsafety.importers.context import YEAR_FIELDS, Context
 from zjsafety.importers.identity import EnterpriseResolver, Resolver
-from zjsafety.importers.models import ROW_TYPES
+from zjsafety.importers.models import ROW_TYPES, validate
 from zjsafety.importers.records import SPECS, EntMatch
 from zjsafety.store import records as sql
 
@@ -34,11 +32,6 @@ NUMBERS = {"hazard": ("hazard_no", "隐患编号", "hazard_no_reused"), "major_r
            "penalty": ("case_no", "处罚决定书文号", "number_reused")}
 MONTH_FIELDS = {"screening": ("screened_on",), "inspection": ("inspected_on",), "penalty": ("decided_on",)}
 COUNTY_HOW = {"option": "按 --county 指定", "uscc": "按信用代码推定", "enterprise": "按企业所在", "title": "按标题所写"}
-
-
-@lru_cache(maxsize=None)
-def _adapter(kind: str) -> TypeAdapter:
-    return TypeAdapter(list[ROW_TYPES[kind]])
 
 
 def county_in_uscc(uscc: str | None) -> str | None:
@@ -61,7 +54,6 @@ class Loader:
         self.conn, self.hmap, self.res = conn, hmap, res
         self.kind = hmap.kind
         self.spec = SPECS[self.kind]
-        self.adapter = _adapter(self.kind)
         self.default_county = default_county
         self.ctx = ctx or Context()  # what the file name, sheet name or title rows say (importers.context)
         self.title_used: set[str] = set()  # which of those some row took
@@ -144,28 +136,18 @@ class Loader:
         return valid
 
     def _validate(self, pending: list[tuple[int, tuple]]) -> list[tuple[int, object]]:
-        """The kind's pydantic model over a batch at once (about twice as fast as row by row);
-        rows with errors become findings and the rest are validated again."""
-        todo = pending
-        while todo:
-            try:
-                models = self.adapter.validate_python([cells for _, cells in todo])
-            except ValidationError as e:
-                bad: set[int] = set()
-                for err in e.errors():
-                    idx = err["loc"][0]
-                    f = self.fields[err["loc"][1]] if len(err["loc"]) > 1 else None
-                    row, cells = todo[idx]
-                    slug, msg = cell_error(err)
-                    self.finding(row, f, slug, msg, err.get("input") if f else None)
-                    if idx not in bad:
-                        self._refused_enterprise(self._raw(cells, "name"), self._raw(cells, "uscc"))
-                    bad.add(idx)
-                self.res.rejected += len(bad)
-                todo = [t for i, t in enumerate(todo) if i not in bad]
-                continue
-            return [(row, m) for (row, _), m in zip(todo, models)]
-        return []
+        """The batch validated a column at a time (models.validate); every bad cell becomes a
+        finding, and the rows holding one are left out."""
+        made, faults = validate(self.kind, [cells for _, cells in pending])
+        bad: set[int] = set()
+        for i, f, exc, v in faults:
+            row, cells = pending[i]
+            self.finding(row, f, *cell_fault(exc), v)
+            if i not in bad:
+                self._refused_enterprise(self._raw(cells, "name"), self._raw(cells, "uscc"))
+                bad.add(i)
+        self.res.rejected += len(bad)
+        return [(row, m) for (row, _), m in zip(pending, made) if m is not None]
 
     def _raw(self, cells: tuple, f: str) -> object:
         return cells[self.fields.index(f)] if f in self.fields else None

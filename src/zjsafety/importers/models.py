@@ -1,21 +1,23 @@
 """One pydantic model per ledger kind: the fields a row may carry, each typed by what it
 must normalise to. Field names are those of data/columns.toml.
 
-Imports validate each row as the model's `row_type`: a NamedTuple with the same fields and
-validators, fed the row's cells in field order. Pydantic builds a NamedTuple about twice as
-fast as a model instance, and the cells need no dict of their own."""
+Every field is a normaliser wrapped as one pydantic PlainValidator (importers.fields): its
+result is the value, with no check of pydantic's own after it. Imports therefore validate a
+batch column by column — each column mapped through its field's normaliser (`field_parsers`) —
+which gives what pydantic gives cell by cell, and build each row as the kind's `row_type`, a
+NamedTuple with the model's fields in order (the cells need no dict of their own)."""
 
 from __future__ import annotations
 
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, Callable, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainValidator
 
-from zjsafety.importers.fields import (AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText, HazardStatus, Level, Major, MonthDay, OrgCode, RowCode, Sectors, Text, Uscc, Year)
+from zjsafety.importers.fields import (CELL_FAULTS, AccidentRelated, Amount, Code, Count, County, Day, EnterpriseStatus, Flag, FreeText, HazardStatus, Level, Major, MonthDay, OrgCode, RowCode, Sectors, Text, Uscc, Year)
 
 
 class _Row(BaseModel):
-    # built on first use: imports validate the row types below, only templates read the models
+    # built on first use: imports validate with the row types below, only templates read the models
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
@@ -173,3 +175,43 @@ def row_type(model: type[_Row]) -> type[tuple]:
 
 
 ROW_TYPES: dict[str, type[tuple]] = {kind: row_type(m) for kind, m in MODELS.items()}
+
+
+def _parser(kind: str, name: str, metadata: list) -> Callable[[Any], Any]:
+    plain = [m for m in metadata if isinstance(m, PlainValidator)]
+    # anything else pydantic would apply (a constraint, a second validator) must not be skipped
+    if len(plain) != 1 or len(metadata) != 1:
+        raise TypeError(f"{kind}.{name}: a row field must be exactly one plain validator")
+    return plain[0].func
+
+
+FIELD_PARSERS: dict[str, tuple[Callable[[Any], Any], ...]] = {
+    kind: tuple(_parser(kind, n, f.metadata) for n, f in m.model_fields.items()) for kind, m in MODELS.items()}
+
+
+def validate(kind: str, rows: list[tuple]) -> tuple[list, list[tuple[int, str, Exception, Any]]]:
+    """Rows of cells in field order, validated a column at a time: each column mapped through its
+    field's normaliser at once, and a column holding a bad cell gone through again cell by cell,
+    so every bad cell is told. Gives a `row_type` per row (None for a row with a bad cell) and the
+    bad cells as (index of the row, field, what the normaliser raised, the cell)."""
+    fields = ROW_TYPES[kind]._fields
+    out: list[list] = []
+    faults: list[tuple[int, str, Exception, Any]] = []
+    for f, parse, col in zip(fields, FIELD_PARSERS[kind], zip(*rows)):
+        try:
+            out.append(list(map(parse, col)))
+            continue
+        except CELL_FAULTS:
+            pass
+        vals = []
+        for i, v in enumerate(col):
+            try:
+                vals.append(parse(v))
+            except CELL_FAULTS as exc:
+                vals.append(None)
+                faults.append((i, f, exc, v))
+        out.append(vals)
+    made = list(map(ROW_TYPES[kind]._make, zip(*out)))
+    for i in {i for i, *_ in faults}:
+        made[i] = None
+    return made, faults
