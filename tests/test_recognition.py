@@ -277,3 +277,17 @@ def test_names_and_codes_titled_as_the_above_scale_list_are_that_list(cli, tmp_p
     assert r.exit_code == 0 and data["files"][0]["kind"] == "above_scale_list"
     assert q(db_path, "SELECT COUNT(*), MIN(list_year) FROM above_scale_list") == [(3, 2018)]
     assert q(db_path, "SELECT COUNT(*) FROM enterprise") == [(0,)]  # never stored as ordinary enterprises
+
+
+def test_township_rows_of_one_county_and_year_are_summed_across_the_whole_sheet(cli, tmp_path, db_path):
+    """A province's township statistic runs to thousands of rows: the townships of one county
+    and year are summed wherever they stand, even thousands of rows apart."""
+    from zjsafety.importers.pipeline import BATCH
+    rows = [["西湖区", f"镇{i}", 2018, 1, 0] for i in range(BATCH - 10)]
+    rows += [["西湖区", f"镇{i}", 2017, 2, 1] for i in range(20)]  # across the first batch's end
+    rows += [["西湖区", f"镇{i}", 2018, 1, 1] for i in range(20)]
+    p = xlsx(tmp_path / "乡镇事故.xlsx", ["县（市、区）", "乡镇（街道）", "年份", "事故起数", "死亡人数"], rows)
+    r, data = cli.json("import", p)
+    assert r.exit_code == 0, data
+    assert q(db_path, "SELECT year, accidents, deaths FROM accident_stat ORDER BY year") == [
+        (2017, 40, 20), (2018, BATCH + 10, 20)]

@@ -71,6 +71,9 @@ class Loader:
         self.ent_resolver = EnterpriseResolver(conn, correct_uscc)
         self.county_how: dict[int, tuple[str, str | None]] = {}  # Excel row -> (how its county was inferred, uscc)
         self.town_rows: dict[str, tuple[int, list[str]]] = {}  # statistic key -> (its record in this batch, townships)
+        # a statistic given by township is summed per county and year wherever its rows stand:
+        # its sheet is checked and linked as one batch
+        self.whole_sheet = self.kind == "accident_stat" and "township" in self.col_of
         self.seen_hazard: dict[str, tuple] = {}  # hazard key -> (year found, description), for numbers reused within a sheet
         self.no_county: list[int] = []  # rows without a county, when the sheet has no county column
 

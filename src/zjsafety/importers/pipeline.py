@@ -437,6 +437,6 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
                 res.skipped += 1
                 continue
             pending.append((i + 1, order(vals + blank)))
-            if len(pending) >= BATCH:
+            if len(pending) >= BATCH and not loader.whole_sheet:
                 flush()
         flush()
