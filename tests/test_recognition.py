@@ -279,10 +279,11 @@ def test_names_and_codes_titled_as_the_above_scale_list_are_that_list(cli, tmp_p
     assert q(db_path, "SELECT COUNT(*) FROM enterprise") == [(0,)]  # never stored as ordinary enterprises
 
 
-def test_township_rows_of_one_county_and_year_are_summed_across_the_whole_sheet(cli, tmp_path, db_path):
-    """A province's township statistic runs to thousands of rows: the townships of one county
-    and year are summed wherever they stand, even thousands of rows apart."""
-    from zjsafety.importers.pipeline import BATCH
+def test_township_rows_of_one_county_and_year_are_summed_across_the_whole_sheet(cli, tmp_path, db_path, monkeypatch):
+    """A province's township statistic runs to thousands of rows, more than a batch: the
+    townships of one county and year are summed wherever they stand."""
+    BATCH = 40
+    monkeypatch.setattr("zjsafety.importers.pipeline.BATCH", BATCH)
     rows = [["西湖区", f"镇{i}", 2018, 1, 0] for i in range(BATCH - 10)]
     rows += [["西湖区", f"镇{i}", 2017, 2, 1] for i in range(20)]  # across the first batch's end
     rows += [["西湖区", f"镇{i}", 2018, 1, 1] for i in range(20)]

@@ -162,13 +162,14 @@ def test_a_failed_load_leaves_the_indexes_as_they_were(tmp_path, monkeypatch):
     assert conn.execute("SELECT COUNT(*) FROM enterprise").fetchone()[0] == len(ent_rows())
 
 
-def test_a_fresh_load_still_refuses_a_key_given_twice_across_batches(tmp_path):
+def test_a_fresh_load_still_refuses_a_key_given_twice_across_batches(tmp_path, monkeypatch):
     """Into an empty table nothing is looked up and the unique index is built at the end: a
-    hazard number given again for the same enterprise, thousands of rows (batches) later, is
-    still a duplicate said of its row, and the index comes back whole."""
+    hazard number given again for the same enterprise, batches later, is still a duplicate said
+    of its row, and the index comes back whole."""
     from ledgers import ENT_HEADERS, HAZ_HEADERS, NAMES, USCC, ent_rows, xlsx
     from zjsafety.importers import pipeline
 
+    monkeypatch.setattr(pipeline, "BATCH", 40)
     conn = connect(tmp_path / "a.db")
     pipeline.import_files(conn, [xlsx(tmp_path / "企业.xlsx", ENT_HEADERS, ent_rows())])
     n = pipeline.BATCH * 2 + 10
