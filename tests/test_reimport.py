@@ -377,3 +377,40 @@ def test_the_demo_re_imported_less_any_one_column_keeps_every_figure(tmp_path_fa
         assert _figures(conn) == demo["figures"]
     finally:
         conn.close()
+
+
+def test_a_number_looked_up_first_settles_every_row_as_the_whole_enterprise_would(tmp_path):
+    """Hazards are found by their number first (an index), and by their enterprise only where the
+    number settles nothing: the same records, reuses and ambiguities as matching each row against
+    every stored hazard of its enterprise."""
+    import random
+    from zjsafety.importers.identity import Resolver
+    from zjsafety.store import connect
+
+    conn = connect(tmp_path / "a.db")
+    conn.execute("INSERT INTO import_batch(id, path, file_name, sha256, kind, imported_at, rows_read, inserted, "
+                 "updated, unchanged, rejected) VALUES (1, 'x', 'x', '0', 'hazard', '2019-01-01', 0, 0, 0, 0, 0)")
+    rng = random.Random(3)
+    for e in range(1, 7):
+        conn.execute("INSERT INTO enterprise(id, natural_key, name, name_norm, county_code) "
+                     "VALUES (?, ?, ?, ?, '330106')", (e, f"N:{e}", f"企业{e}", f"企业{e}"))
+    descs, years = ["消防通道堵塞", "配电箱未接地", "安全出口锁闭"], ["2017", "2018"]
+    stored = []
+    for i in range(200):  # numbered and unnumbered, numbers reused across enterprises and years
+        no = rng.choice([None, f"XH{rng.randrange(12)}"])
+        row = (f"K{i}", no, rng.randrange(1, 7), f"{rng.choice(years)}-0{rng.randrange(1, 10)}-01", rng.choice(descs))
+        stored.append(row)
+    conn.executemany("INSERT INTO hazard(natural_key, hazard_no, enterprise_id, county_code, found_on, description, "
+                     "is_major, status, batch_id) VALUES (?, ?, ?, '330106', ?, ?, 0, '未整改', 1)", stored)
+    rows = [{"enterprise_id": rng.randrange(1, 8), "hazard_no": rng.choice([None, f"XH{rng.randrange(14)}"]),
+             "found_on": rng.choice([None, f"{rng.choice(years + ['2019'])}-0{rng.randrange(1, 10)}-01"]),
+             "description": rng.choice([None, *descs, "脚手架未设连墙件"])} for _ in range(400)]
+    fast = Resolver(conn, "hazard", "hazard")
+    slow = Resolver(conn, "hazard", "hazard")
+    slow.number_first = False
+    assert fast.number_first
+    for part in (rows, [r for r in rows if r["hazard_no"]], rows[:7]):
+        assert fast.resolve(part) == slow.resolve(part)
+    kinds = [("key" if m.key else "reused" if m.reused else "ambiguous" if m.ambiguous else "new")
+             for m in fast.resolve(rows)]
+    assert {"key", "new", "reused", "ambiguous"} <= set(kinds)  # every case really met

@@ -101,11 +101,28 @@ def _same_year(row: dict, cand: dict) -> bool:
     return a is None or b is None or a[:4] == b[:4]
 
 
+def _by_number(ident: Identity, row: dict, same: list[dict]) -> Match | None:
+    """What `match` decides from the stored records of the row's `by` with its number (`same`,
+    in the order `match` would see them), or None when they decide nothing."""
+    same = [c for c in same if _agree(ident.fields, row, c)]
+    if not same:
+        return None
+    ok = [c for c in same if _same_year(row, c) or _exact(("description",), row, c)] if ident.by_year else same
+    return Match(ok[0]["natural_key"]) if ok else Match(reused=same[0])
+
+
 class Resolver:
     """Resolves a batch of built records of one kind against the stored ones."""
 
     def __init__(self, conn, kind: str, table: str):
         self.conn, self.ident, self.table = conn, IDENTITY.get(kind), table
+        ident = self.ident
+        # a ledger number compared as stored (not folded) and indexed: the records a numbered
+        # row may be are found by their number first, and an enterprise's other records are
+        # read only for the rows their number does not settle (a re-import reads each record once,
+        # not every record of every enterprise the batch names)
+        self.number_first = bool(ident and ident.by and ident.number and ident.number not in FOLDED
+                                 and sql.indexed(conn, table, ident.number))
 
     def resolve(self, values: list[dict]) -> list[Match]:
         if self.ident is None or not values:
@@ -113,10 +130,27 @@ class Resolver:
         ident = self.ident
         cols = sorted({ident.by, ident.number, *ident.fields, *ident.loose} - {None})
         if ident.by is not None:
-            groups: dict = {}
-            for c in sql.stored_candidates(self.conn, self.table, cols, ident.by, [v.get(ident.by) for v in values]):
-                groups.setdefault(c[ident.by], []).append(c)
-            return [match(ident, v, groups.get(v.get(ident.by), [])) for v in values]
+            out: list[Match | None] = [None] * len(values)
+            if self.number_first:
+                numbered: dict = {}
+                for c in sql.stored_candidates(self.conn, self.table, cols, ident.number,
+                                               [v.get(ident.number) for v in values]):
+                    numbered.setdefault((c[ident.by], c[ident.number]), []).append(c)
+                for i, v in enumerate(values):
+                    if v.get(ident.number) is not None:
+                        out[i] = _by_number(ident, v, numbered.get((v.get(ident.by), v[ident.number]), []))
+            rest = [i for i, m in enumerate(out) if m is None]
+            if rest:
+                # rows that all carry a number, not settled by it, can only be unnumbered records
+                unnumbered = self.number_first and all(values[i].get(ident.number) is not None for i in rest)
+                groups: dict = {}
+                for c in sql.stored_candidates(self.conn, self.table, cols, ident.by,
+                                               [values[i].get(ident.by) for i in rest],
+                                               null=ident.number if unnumbered else None):
+                    groups.setdefault(c[ident.by], []).append(c)
+                for i in rest:
+                    out[i] = match(ident, values[i], groups.get(values[i].get(ident.by), []))
+            return out  # type: ignore[return-value]
         # a small table read whole, indexed by its number and its first loose field (a name or
         # title every row holds): a row can only be a record sharing one of the two
         index: dict = {}

@@ -72,19 +72,31 @@ def numbers_in_use(conn: sqlite3.Connection, table: str, column: str, numbers: I
 
 
 def stored_candidates(conn: sqlite3.Connection, table: str, cols: Sequence[str], by: str | None,
-                      values: Iterable) -> list[dict]:
+                      values: Iterable, null: str | None = None) -> list[dict]:
     """The stored records a batch of rows might be: those whose `by` column (their enterprise,
     their hazard number) is one of `values`, or with `by` None the whole table (the small
-    tables: lists, rosters, tasks). Each a dict of id, natural_key and `cols`."""
+    tables: lists, rosters, tasks); with `null`, only those where that column is empty. Each a
+    dict of id, natural_key and `cols`, in the order of `by` and then of storing."""
     select = ", ".join(["id", "natural_key", *map(q, cols)])
     names = ["id", "natural_key", *cols]
     if by is None:
         return [dict(zip(names, r)) for r in conn.execute(f"SELECT {select} FROM {q(table)}")]
+    empty = f" AND {q(null)} IS NULL" if null else ""
     out = []
     for part in _chunks([v for v in set(values) if v is not None]):
         out += [dict(zip(names, r)) for r in conn.execute(
-            f"SELECT {select} FROM {q(table)} WHERE {q(by)} IN ({_marks(len(part))})", part)]
+            f"SELECT {select} FROM {q(table)} WHERE {q(by)} IN ({_marks(len(part))}){empty} "
+            f"ORDER BY {q(by)}, id", part)]
     return out
+
+
+def indexed(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether an index of the table starts with the column (a look-up by it reads no whole table)."""
+    for _, name, *_ in conn.execute(f"PRAGMA index_list({q(table)})"):
+        first = conn.execute(f"PRAGMA index_info({q(name)})").fetchone()
+        if first is not None and first[2] == column:
+            return True
+    return False
 
 
 def enterprises_like(conn: sqlite3.Connection, usccs: Iterable[str], orgs: Iterable[str],
@@ -295,6 +307,8 @@ class _Batch:
             stored = old[1:n + 1]
             if policy.replace:  # the whole row as the ledger gives it, what it leaves empty as for a new record
                 merged = _filled(new, fill)
+            elif new == stored:  # a row imported again as it was: nothing to merge, nothing kept
+                merged = new
             else:
                 merged = tuple(v if v is not None else s for v, s in zip(new, stored))
                 self.kept += sum(1 for v, s, c in zip(new, stored, counted) if v is None and s is not None and c)
