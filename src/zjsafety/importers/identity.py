@@ -71,6 +71,15 @@ class Match:
     ambiguous: list[str] | None = None  # the columns whose absence leaves several candidates
 
 
+def _by_number(ident: Identity, row: dict, same: list[dict]) -> Match | None:
+    """What the stored records of the row's `by` with its number (`same`, agreeing in `fields`)
+    decide: the record it is, or one it is not (a number reused in another year), or nothing."""
+    if not same:
+        return None
+    ok = [c for c in same if _same_year(row, c) or _exact(("description",), row, c)] if ident.by_year else same
+    return Match(ok[0]["natural_key"]) if ok else Match(reused=same[0])
+
+
 def match(ident: Identity, row: dict, cands: list[dict]) -> Match:
     """The stored record (of `cands`, which share the row's `by`) this row is, if any."""
     cands = [c for c in cands if _agree(ident.fields, row, c)]
@@ -78,14 +87,9 @@ def match(ident: Identity, row: dict, cands: list[dict]) -> Match:
     if no is not None:
         same = [c for c in cands if c.get(ident.number) is not None and _norm(ident.number, c[ident.number])
                 == _norm(ident.number, no)]
-        if ident.by_year:
-            ok = [c for c in same if _same_year(row, c) or _exact(("description",), row, c)]
-        else:
-            ok = same
-        if ok:
-            return Match(ok[0]["natural_key"])
-        if same:
-            return Match(reused=same[0])
+        decided = _by_number(ident, row, same)
+        if decided is not None:
+            return decided
         cands = [c for c in cands if c.get(ident.number) is None]  # an unnumbered record it may be
     pool = [c for c in cands if _agree(ident.loose, row, c)]
     if len(pool) > 1:
@@ -99,16 +103,6 @@ def match(ident: Identity, row: dict, cands: list[dict]) -> Match:
 def _same_year(row: dict, cand: dict) -> bool:
     a, b = row.get("found_on"), cand.get("found_on")
     return a is None or b is None or a[:4] == b[:4]
-
-
-def _by_number(ident: Identity, row: dict, same: list[dict]) -> Match | None:
-    """What `match` decides from the stored records of the row's `by` with its number (`same`,
-    in the order `match` would see them), or None when they decide nothing."""
-    same = [c for c in same if _agree(ident.fields, row, c)]
-    if not same:
-        return None
-    ok = [c for c in same if _same_year(row, c) or _exact(("description",), row, c)] if ident.by_year else same
-    return Match(ok[0]["natural_key"]) if ok else Match(reused=same[0])
 
 
 class Resolver:
@@ -138,7 +132,8 @@ class Resolver:
                     numbered.setdefault((c[ident.by], c[ident.number]), []).append(c)
                 for i, v in enumerate(values):
                     if v.get(ident.number) is not None:
-                        out[i] = _by_number(ident, v, numbered.get((v.get(ident.by), v[ident.number]), []))
+                        same = numbered.get((v.get(ident.by), v[ident.number]), [])
+                        out[i] = _by_number(ident, v, [c for c in same if _agree(ident.fields, v, c)])
             rest = [i for i, m in enumerate(out) if m is None]
             if rest:
                 # rows that all carry a number, not settled by it, can only be unnumbered records

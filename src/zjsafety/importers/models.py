@@ -3,7 +3,7 @@ must normalise to. Field names are those of data/columns.toml.
 
 Every field is a normaliser wrapped as one pydantic PlainValidator (importers.fields): its
 result is the value, with no check of pydantic's own after it. Imports therefore validate a
-batch column by column — each column mapped through its field's normaliser (`field_parsers`) —
+batch column by column — each column mapped through its field's normaliser (`validate`) —
 which gives what pydantic gives cell by cell, and build each row as the kind's `row_type`, a
 NamedTuple with the model's fields in order (the cells need no dict of their own)."""
 
