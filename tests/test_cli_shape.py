@@ -47,7 +47,7 @@ def _allowed_words() -> set[str]:
              "Excel", "WPS", "Python", "PowerShell", "bash", "zsh", "Datasette", "datasette", "pip", "browse",
              "SHA", "ZJSAFETY_DB", "ZJSAFETY_CONFIG", "YYYY", "MM", "DD", "sha256", "public", "http", "db",
              "TOML", "Markdown", "Word", "metadata", "install"}
-    from zjsafety.rules.pack import available
+    from zjsafety.core.plans import available
     words |= {w for name in available() for w in re.findall(r"[A-Za-z]+", name)}  # rule pack names
     from zjsafety.core.settings import KEYS
     words |= set(KEYS) | {"as_of"}  # the settings file's keys, as it is written

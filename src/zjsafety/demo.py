@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from zjsafety import reports
+from zjsafety.core.errors import UsageError
 from zjsafety.core.masking import id_check_char
 from zjsafety.core.normalize import org_code_check_char, uscc_check_char
 from zjsafety.importers.errorbook import write_error_books
@@ -436,3 +437,15 @@ def report_stage_2024(conn, folder: Path, say) -> dict:
     paths = [reports.write(data, folder / f"西湖区治本攻坚三年行动进展_2026{ext}") for ext in (".xlsx", ".docx", ".html")]
     say("报告：" + "、".join(str(p) for p in paths))
     return {"reports": [str(p) for p in paths]}
+
+
+PLAN_2017 = "zj-2017-2020"
+DEMOS = {PLAN_2017: run_demo, PLAN_2024: run_demo_2024}
+
+
+def run_plan_demo(folder: Path, plan: str = PLAN_2017, echo: Callable[[str], None] | None = None) -> dict:
+    """The demo of a shipped pack (`DEMOS`); another name is a usage error naming those there are."""
+    if plan not in DEMOS:
+        raise UsageError(f"--plan：没有“{plan}”的演示，可用：{'、'.join(DEMOS)}。")
+    return DEMOS[plan](folder, echo)
+

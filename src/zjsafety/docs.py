@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from zjsafety.rules.audit import build_rules, load_pack
-from zjsafety.rules.pack import periods
+from zjsafety.core.plans import periods
 from zjsafety.core.findings import FINDING_TYPES
 from zjsafety.rules import REGISTRY
 

@@ -23,12 +23,8 @@ zjsafety demo --plan cn-2024-2026 --dir 演示2024
         as_json: JsonOpt = False, debug: DebugOpt = False,
     ) -> None:
         """生成一个演示县（西湖区）的多份台账，并依次运行导入、核查、抽查、报告（--plan cn-2024-2026：治本攻坚三年行动的演示）。"""
-        from zjsafety.core.errors import UsageError
-        from zjsafety.demo import PLAN_2024, run_demo, run_demo_2024
+        from zjsafety.demo import run_plan_demo
         run = Run(None, as_json, debug)
-        demos = {"zj-2017-2020": run_demo, PLAN_2024: run_demo_2024}
-        if plan not in demos:
-            raise UsageError(f"--plan：没有“{plan}”的演示，可用：{'、'.join(demos)}。")
-        summary = demos[plan](folder, echo=None if run.json else (lambda s: out.print(s, soft_wrap=True)))
+        summary = run_plan_demo(folder, plan, echo=None if run.json else (lambda s: out.print(s, soft_wrap=True)))
         if run.json:
             print_json(summary)

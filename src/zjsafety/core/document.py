@@ -25,6 +25,7 @@ from docx.shared import Mm, Pt
 
 from zjsafety import __version__
 from zjsafety.core.paths import atomic_path
+from zjsafety.core.labels import cn_date
 from zjsafety.core.normalize import CONTROL
 
 TITLE, BODY, HEI, KAI, SONG, MONO = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体", "Courier New"
@@ -271,7 +272,7 @@ class Official:
         for _ in range(2):
             _keep(self.doc.add_paragraph())
         _keep(self.para(office, indent=False, align="right"))
-        _keep(self.para(f"{day.year}年{day.month}月{day.day}日", indent=False, align="right"), seal)
+        _keep(self.para(cn_date(day), indent=False, align="right"), seal)
         if seal:
             _keep(self.para("（印章）", indent=False, align="right"), False)
 

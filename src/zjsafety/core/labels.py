@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from zjsafety.core import refdata
 from zjsafety.core.findings import FINDING_TYPES
 
@@ -13,6 +15,12 @@ STATUS = {"pass": "达标", "fail": "未达标", "amber": "预警", "n/a": "无�
 ON_SCHEDULE = "进度正常"
 SEVERITY = {"error": "错误（该行未导入）", "warning": "提醒（已导入，请核对）"}
 DIVISION_LEVEL = {"province": "省", "prefecture": "设区市", "county": "县（市、区）"}
+
+
+def cn_date(day: date | str) -> str:
+    """2019-06-30 -> 2019年6月30日, as dates are written in running text."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def level(key: str | None) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 
 from zjsafety.core import refdata
 from zjsafety.core.errors import UsageError
+from zjsafety.core.labels import cn_date
 
 
 AUTO = "auto"  # the pack in force on the as-of date
@@ -32,7 +33,7 @@ def periods() -> list[tuple[str, str, date, date]]:
 
 def periods_text() -> str:
     """zj-2017-2020（2017年8月1日至2020年12月31日）、… for help texts."""
-    return "、".join(f"{n}（{s.year}年{s.month}月{s.day}日至{e.year}年{e.month}月{e.day}日）" for n, _, s, e in periods())
+    return "、".join(f"{n}（{cn_date(s)}至{cn_date(e)}）" for n, _, s, e in periods())
 
 
 def pack_for(day: date) -> str:

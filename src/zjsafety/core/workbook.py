@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from zjsafety.core.normalize import CONTROL  # noqa: F401  (its home was here)
+from zjsafety.core.normalize import CONTROL
 from zjsafety.core.paths import atomic_path
 
 MAX_CELL = 32_767  # Excel's limit on the characters of a cell

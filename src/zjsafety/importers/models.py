@@ -202,7 +202,7 @@ def validate(kind: str, rows: list[tuple]) -> tuple[list, list[tuple[int, str, E
             out.append(list(map(parse, col)))
             continue
         except CELL_FAULTS:
-            pass
+            pass  # a bad cell somewhere in the column: it goes through again cell by cell, below
         vals = []
         for i, v in enumerate(col):
             try:

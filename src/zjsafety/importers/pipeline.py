@@ -275,14 +275,14 @@ def _has_control(values) -> bool:
     return not text.isprintable() and CONTROL.search(text) is not None
 
 
-def _strip_control(pending: list[tuple[int, tuple]], fields, loader: Loader) -> None:
+def _strip_control(pending: list[tuple[int, tuple]], loader: Loader) -> None:
     """Control characters removed from a batch, each cell said: the batch's text is searched at
     once (almost every batch has none), its rows only when it has some."""
     if not _has_control(chain.from_iterable(cells for _, cells in pending)):
         return
     for k, (row, cells) in enumerate(pending):
         if _has_control(cells):
-            pending[k] = (row, _without_control(cells, fields, row, loader))
+            pending[k] = (row, _without_control(cells, loader.fields, row, loader))
 
 
 def _without_control(values, fields: list[str], row: int, loader: Loader) -> tuple:
@@ -403,7 +403,7 @@ def _load_rows(conn, rows: Iterator[list], hm: HeaderMap, special: dict, loader:
     pending: list[tuple[int, tuple]] = []
 
     def flush() -> None:
-        _strip_control(pending, loader.fields, loader)
+        _strip_control(pending, loader)
         records = loader.link(loader.check(pending))
         counts = store.save(conn, loader.spec.table, records, batch_id, today=today, policy=policy,
                             fresh=loader.fresh_table)

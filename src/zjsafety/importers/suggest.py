@@ -9,6 +9,7 @@ from pathlib import Path
 
 from zjsafety.core import refdata
 from zjsafety.core.clock import beijing_today
+from zjsafety.core.labels import cn_date
 from zjsafety.importers.headers import Synonyms
 
 
@@ -16,7 +17,7 @@ def draft(result, syn: Synonyms) -> str:
     kinds = refdata.kinds()
     today = beijing_today()
     lines = ["# zjsafety 列名映射草稿（zjsafety import --suggest-map 生成，"
-             f"{today.year}年{today.month}月{today.day}日）",
+             f"{cn_date(today)}）",
              "# 下面每一行左边是台账里没能识别的列名，右边是它可能对应的项目。",
              "# 哪一行对，就删去行首的“#”；不对就把右边改成正确的项目（各节开头列出了可填的项目）；",
              "# 不需要的列不用管。改好后：zjsafety import 台账文件 --map 本文件", ""]

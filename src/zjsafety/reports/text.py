@@ -5,12 +5,12 @@ say the same thing. Everything taken from ledgers is escaped for the format it g
 from __future__ import annotations
 
 import html
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from zjsafety.core import divisions, labels, refdata
 from zjsafety.core.clock import beijing
+from zjsafety.core.labels import cn_date
 from zjsafety.core.masking import mask
 from zjsafety.core.paths import write_text
 from zjsafety.reports.data import ReportData, fmt_num, fmt_ratio, ratio_target, result_label as _label
@@ -20,12 +20,6 @@ NUMERALS = "一二三四五六七八九十"
 # ("h1"|"subtitle"|"h2"|"h3"|"p", text) / ("table", head, rows) / ("chart", kind, rows, target_year) /
 # ("attachments", names) / ("signature",) / ("appendix", number, name, wide)
 Block = tuple
-
-
-def cn_date(day) -> str:
-    """2019-06-30 -> 2019年6月30日, as dates are written in running text."""
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def cn_clause(clause: str) -> str:

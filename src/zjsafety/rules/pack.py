@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from zjsafety.core import refdata
 from zjsafety.core.errors import UsageError
-from zjsafety.core.plans import AUTO, available, default_plan, pack_for, periods, periods_text  # noqa: F401
+from zjsafety.core.plans import AUTO, available, default_plan, pack_for
 from zjsafety.rules.base import REGISTRY, Rule
 
 REQUIRED = ("plan", "title", "milestones", "base_year", "first_year", "last_year", "rule", "section")

@@ -22,7 +22,8 @@ from zjsafety.core.clock import beijing_today, utc_now
 from zjsafety.core.errors import DataMissing, MachineError, UsageError
 from zjsafety.core.normalize import CellError, canonical_sector, unknown_chunks
 from zjsafety.core.paths import Staged
-from zjsafety.rules.pack import AUTO, load_pack, rule_of_type
+from zjsafety.core.plans import AUTO
+from zjsafety.rules.pack import load_pack, rule_of_type
 from zjsafety.rules.scope import Scope
 from zjsafety.sampling.algorithm import ALGORITHM, canonical, entry_hash, fingerprint, quota, select
 from zjsafety.sampling.frame import build_frame

@@ -12,6 +12,7 @@ from typing import Callable
 from openpyxl.styles import Font
 
 from zjsafety.core import divisions, labels
+from zjsafety.core.labels import cn_date
 from zjsafety.core.clock import beijing
 from zjsafety.core.document import Official
 from zjsafety.core.masking import mask
@@ -32,11 +33,6 @@ def _head_parts(d) -> list[str]:
     r = d.row
     return [divisions.full_name(r["scope"]), f"{r['year']}年度", "安全生产", f"{labels.level(r['level'])}督查",
             "“双随机”抽查"]
-
-
-def _cn_date(day: date | str) -> str:
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _pack(d) -> dict | None:
@@ -65,7 +61,7 @@ def _basis(d) -> str:
 def _cn_time(stamp: str) -> str:
     """2019-01-15 09:30:05 (Beijing time) -> 2019年1月15日 09:30:05（北京时间）."""
     day, _, clock = stamp.partition(" ")
-    return f"{_cn_date(day)} {clock}（北京时间）"
+    return f"{cn_date(day)} {clock}（北京时间）"
 
 
 def _checks(d) -> list[tuple[str, str]]:
@@ -95,7 +91,7 @@ def _commitment_public(c: str | None) -> str:
     if c.startswith("sha256:"):
         return "种子已事先以其 SHA-256 值承诺（见文末核验信息），抽取时公布种子，任何人可核对。"
     _, day, what = c.split(":", 2)
-    return f"种子取{_cn_date(day)}公布的“{what}”。"
+    return f"种子取{cn_date(day)}公布的“{what}”。"
 
 
 def _quota_lines(d) -> list[str]:
@@ -227,7 +223,7 @@ def result_notice(conn, d) -> Writer:
         for k in keys:
             for r in done.get(k) or [None]:
                 rows.append([mask(str(info[k].get("name") or k)), info[k].get("uscc") or k,
-                             _cn_date(r["inspected_on"]) if r and r["inspected_on"] else "尚未检查",
+                             cn_date(r["inspected_on"]) if r and r["inspected_on"] else "尚未检查",
                              mask(str((r or {}).get("result") or "")), str((r or {}).get("hazards_found") or "")])
         doc.table(["企业名称", "统一社会信用代码", "检查日期", "检查结果", "发现隐患"], rows, size=9,
                   widths=[40, 44, 26, 30, 16])
@@ -243,7 +239,7 @@ def record(d) -> Writer:
         doc = Official(_head_parts(d) + ["过程记录"])
         doc.table(["事项", "内容"], [
             ["抽取编号", f"第 {r['id']} 号"], ["范围", f"{divisions.full_name(r['scope'])}（{r['scope']}）"],
-            ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", _cn_date(p["as_of"])],
+            ["层级、年度", f"{labels.level(r['level'])}，{r['year']}年"], ["截至日期", cn_date(p["as_of"])],
             ["依据", f"《{pack['title']}》" if pack else "“双随机、一公开”监管"],
             ["名录", f"{r['frame_size']} 家企业（指纹见核验信息）"],
             ["种子承诺", _commitment_public(r.get("commitment"))], ["种子", r["seed"]],

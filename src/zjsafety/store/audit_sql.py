@@ -269,37 +269,36 @@ def overdue_major_hazards(conn, scope, start: str, end: str) -> dict[str, list[s
     return out
 
 
+def _major_items(label: str, hit: str, where: str) -> str:
+    """Item query over the scope's major hazards, each named by its ledger number (else
+    （无编号）) and labelled with its enterprise (the three rules of major hazards share it)."""
+    return f"""
+        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
+               {label} AS label, {hit} AS hit, h.batch_id AS batch_id, h.src_row AS src_row
+        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
+        WHERE h.is_major = 1 AND {where}"""
+
+
+_FOUND_LABEL = "e.name || '：' || h.description || '（发现于 ' || h.found_on || '）'"
+
+
 def overdue_sql() -> str:
     """Major hazards found in the window whose deadline passed by :end; hit = closed by :end
     (CLOSED_BY_END). Named by their ledger number, else enterprise and description."""
-    return f"""
-        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
-               '超期未整改：' || e.name || '，' || h.description || '（整改期限 ' || h.deadline || '）' AS label,
-               ({CLOSED_BY_END}) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
-        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
-        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end AND h.deadline < :end"""
+    return _major_items("'超期未整改：' || e.name || '，' || h.description || '（整改期限 ' || h.deadline || '）'",
+                        f"({CLOSED_BY_END})", "h.found_on BETWEEN :start AND :end AND h.deadline < :end")
 
 
 def hazard_stock_sql() -> str:
     """The stock of major hazards (治本攻坚 存量): found on or before :stock_end and still open
     then, as the ledgers' dates say; hit = closed by :end (the as-of date)."""
     open_then = CLOSED_BY_END.replace(":end", ":stock_end")
-    return f"""
-        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
-               e.name || '：' || h.description || '（发现于 ' || h.found_on || '）' AS label,
-               ({CLOSED_BY_END}) AS hit, h.batch_id AS batch_id, h.src_row AS src_row
-        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
-        WHERE h.is_major = 1 AND h.found_on <= :stock_end AND NOT ({open_then})"""
+    return _major_items(_FOUND_LABEL, f"({CLOSED_BY_END})", f"h.found_on <= :stock_end AND NOT ({open_then})")
 
 
 def major_found_sql() -> str:
     """Major hazards found in [:start, :end] (listed by `explain` of the increment rule)."""
-    return """
-        SELECT sm.county AS county, h.sector AS sector, COALESCE(h.hazard_no, '（无编号）') AS item,
-               e.name || '：' || h.description || '（发现于 ' || h.found_on || '）' AS label,
-               0 AS hit, h.batch_id AS batch_id, h.src_row AS src_row
-        FROM temp.scope_map sm CROSS JOIN hazard h ON h.county_code = sm.code JOIN enterprise e ON e.id = h.enterprise_id
-        WHERE h.is_major = 1 AND h.found_on BETWEEN :start AND :end"""
+    return _major_items(_FOUND_LABEL, "0", "h.found_on BETWEEN :start AND :end")
 
 
 def major_found_counts(conn, scope, start: str, end: str, pstart: str, pend: str) -> list[tuple]:

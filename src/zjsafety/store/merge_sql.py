@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from zjsafety.store.schema import RECORD_TABLES
+
 # Record tables with the enterprise they name and their natural key, in dependency order.
-RECORDS = [("screening", "natural_key"), ("hazard", "natural_key"), ("major_hazard_register", "natural_key"),
-           ("major_risk", "natural_key"), ("inspection", "natural_key"), ("penalty", "natural_key"),
-           ("accident_stat", "natural_key"), ("above_scale_list", "natural_key"), ("inspector", "natural_key"),
-           ("plan_task", "natural_key"), ("training", "natural_key")]
+RECORDS = [(t, "natural_key") for t in RECORD_TABLES]
 
 
 def columns(conn: sqlite3.Connection, table: str, schema: str = "main") -> list[str]:
